@@ -1,0 +1,37 @@
+import dockerignore from '@balena/dockerignore';
+import { pack } from 'tar-stream';
+import type { WorkspaceFiles } from '../sessions/workspace.ts';
+
+export interface BuildContext {
+  stream: NodeJS.ReadableStream;
+  /** Bytes of file content sent, for "Sending build context to Docker daemon". */
+  bytes: number;
+  files: string[];
+}
+
+/**
+ * The build context is made here from the workspace, never uploaded as a tar: regular files only,
+ * names already validated, filtered by .dockerignore the way the docker CLI filters it. The
+ * Dockerfile the engine reads is the reviewed, namespaced one.
+ */
+export function makeBuildContext(files: WorkspaceFiles, dockerfilePath: string, dockerfile: string): BuildContext {
+  const patterns = files['.dockerignore']?.split('\n') ?? [];
+  const excluded = dockerignore.default().add(patterns.map((line) => line.trim()).filter((line) => line && !line.startsWith('#')));
+  const archive = pack();
+  const included: string[] = [];
+  let bytes = 0;
+  const mtime = new Date(0);
+  for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+    // The CLI always sends the Dockerfile and .dockerignore, whatever the ignore file says.
+    const always = path === dockerfilePath || path === '.dockerignore';
+    if (!always && excluded.ignores(path)) continue;
+    const body = Buffer.from(path === dockerfilePath ? dockerfile : content);
+    // Scripts keep the execute bit a checkout would give them. A fixed mtime keeps the build cache keyed on content alone, as a fresh checkout would.
+    archive.entry({ name: path, mode: path.endsWith('.sh') ? 0o755 : 0o644, mtime, type: 'file', size: body.length }, body);
+    included.push(path);
+    bytes += body.length;
+  }
+  archive.finalize();
+  // tar-stream's pack is a streamx Readable, which dockerode pipes like any Node stream.
+  return { stream: archive as unknown as NodeJS.ReadableStream, bytes, files: included };
+}

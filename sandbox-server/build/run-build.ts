@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import type { SandboxPolicy } from '../config/policy.ts';
+import { daemonError, engineMessage } from '../engine/errors.ts';
+import { catalogueReferences } from '../images/catalogue.ts';
+import { reviewDockerfile } from '../policy/dockerfile-review.ts';
+import { formatReference, type ImageReference } from '../scope/reference.ts';
+import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import { checkWorkspace, WorkspaceError, type WorkspaceFiles } from '../sessions/workspace.ts';
+import { createBuildCgroup } from './cgroup.ts';
+import { makeBuildContext } from './context.ts';
+import type { BuildQueue } from './queue.ts';
+import { BuildStepTracker, type BuildStep } from './steps.ts';
+import { humanSize, ordinal } from '../terminal/format/units.ts';
+
+export interface BuildRequest {
+  dockerfilePath: string;
+  tags: ImageReference[];
+  noCache: boolean;
+  quiet: boolean;
+}
+
+export interface BuildResult {
+  ok: boolean;
+  imageId?: string;
+  steps: BuildStep[];
+  dockerfile: string;
+  finishedAt: number;
+}
+
+export interface BuildDeps {
+  docker: Docker;
+  queue: BuildQueue;
+  policy: SandboxPolicy;
+}
+
+export interface BuildOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Dangling images (learner tags moved on) kept per session before the oldest are pruned. */
+const DANGLING_KEPT = 5;
+
+export async function runBuild(
+  engine: ScopedEngine,
+  files: WorkspaceFiles,
+  request: BuildRequest,
+  deps: BuildDeps,
+  output: BuildOutput,
+  signal: AbortSignal,
+): Promise<BuildResult> {
+  const { policy } = deps;
+  const dockerfile = files[request.dockerfilePath];
+  const failed = (message: string): BuildResult => {
+    output.err(`${message}\n`);
+    return { ok: false, steps: [], dockerfile: dockerfile ?? '', finishedAt: Date.now() };
+  };
+  if (dockerfile === undefined) {
+    return failed(`unable to prepare context: the workspace has no ${request.dockerfilePath}`);
+  }
+  try {
+    checkWorkspace(files, policy);
+  } catch (error) {
+    if (error instanceof WorkspaceError) return failed(`unable to prepare context: ${error.message}`);
+    throw error;
+  }
+
+  const images = await engine.images();
+  const tagged = images.filter((image) => image.tags.length > 0);
+  const replacing = new Set(request.tags.map((tag) => formatReference(tag)));
+  const keptTags = tagged.filter((image) => !image.tags.every((tag) => replacing.has(tag)));
+  if (keptTags.length >= policy.quotas.images) {
+    return failed(
+      `you have ${keptTags.length} images, the most a session may keep; remove some with docker rmi or docker image prune`,
+    );
+  }
+
+  const ownTags = new Set(images.flatMap((image) => image.tags));
+  const review = reviewDockerfile(
+    dockerfile,
+    {
+      isOwn: (ref) => ownTags.has(formatReference(ref)),
+      isCatalogue: (ref) => engine.catalogueTag(ref) !== undefined,
+      available: () => [...catalogueReferences(), ...[...ownTags].map((tag) => `${tag} (yours)`)],
+    },
+    (ref) => engine.namespace.qualify(ref),
+    files,
+  );
+  for (const note of review.notes) output.err(`${note}\n`);
+  if (review.problems.length > 0) {
+    for (const problem of review.problems) output.err(`Error: ${request.dockerfilePath}:${problem.line}: ${problem.message}\n`);
+    return { ok: false, steps: [], dockerfile, finishedAt: Date.now() };
+  }
+  for (const ref of review.catalogueImages) {
+    if (!(await engine.hasImage(ref))) await engine.pullFromCatalogue(ref);
+  }
+
+  const release = await deps.queue.acquire(signal, (position) => {
+    output.err(`Waiting for a build slot: ${ordinal(position)} in line…\n`);
+  });
+  const buildId = `${engine.namespace.id}-${randomBytes(4).toString('hex')}`;
+  const cgroup = createBuildCgroup(buildId, { pids: policy.build.pids, memoryBytes: policy.build.memoryBytes });
+  const tracker = new BuildStepTracker();
+  try {
+    const context = makeBuildContext(files, request.dockerfilePath, review.rewritten);
+    if (!request.quiet) output.out(`Sending build context to Docker daemon  ${humanSize(context.bytes)}\n`);
+    const timeout = AbortSignal.timeout(policy.build.timeoutMs);
+    const stream = await deps.docker.buildImage(context.stream, {
+      t: request.tags.map((tag) => engine.namespace.imageTag(tag)),
+      dockerfile: request.dockerfilePath,
+      version: '1',
+      networkmode: 'none',
+      memory: policy.build.memoryBytes,
+      memswap: policy.build.memoryBytes,
+      cpuperiod: 100_000,
+      cpuquota: policy.build.cpuQuota,
+      cgroupparent: cgroup.parent,
+      // docker-modem turns arrays into repeated keys; the engine wants this one as JSON.
+      ulimits: JSON.stringify([
+        { Name: 'nofile', Soft: 1024, Hard: 1024 },
+        { Name: 'fsize', Soft: 256 * 1024 ** 2, Hard: 256 * 1024 ** 2 },
+      ]),
+      rm: true,
+      forcerm: true,
+      pull: false,
+      nocache: request.noCache,
+      buildargs: {},
+      abortSignal: AbortSignal.any([signal, timeout]),
+      // The engine takes several t= tags; dockerode's type allows one, its query builder repeats arrays.
+    } as unknown as Docker.ImageBuildOptions);
+
+    const outcome = await followBuild(deps.docker, stream, (text) => {
+      tracker.push(text);
+      if (!request.quiet) output.out(engine.namespace.scrub(text));
+    });
+    if (signal.aborted || timeout.aborted) {
+      return failed(
+        timeout.aborted
+          ? `the build took longer than ${Math.round(policy.build.timeoutMs / 1000)} s, the limit here, and was stopped`
+          : 'build cancelled',
+      );
+    }
+    if (outcome.error) {
+      const message = engine.namespace.scrub(outcome.error);
+      output.err(`${message}\n`);
+      if (/returned a non-zero code: 137/.test(message)) {
+        output.err(`hint: code 137 means the step was killed, usually for using more than the build's memory limit\n`);
+      }
+      return { ok: false, steps: tracker.steps, dockerfile, finishedAt: Date.now() };
+    }
+    const imageId = outcome.imageId;
+    if (!imageId) return failed('the build finished without an image');
+    const inspected = await deps.docker.getImage(imageId).inspect();
+    if (inspected.Size > policy.build.imageMaxBytes) {
+      await deps.docker.getImage(imageId).remove({ force: true }).catch(() => undefined);
+      return failed(
+        `the image is ${humanSize(inspected.Size)}, over the ${humanSize(policy.build.imageMaxBytes)} an image may use here, so it was removed`,
+      );
+    }
+    await keepOwned(engine, deps.docker, [...tracker.stageResults().slice(0, -1), imageId], buildId);
+    if (request.quiet) output.out(`${imageId}\n`);
+    await pruneOldDangling(engine, deps.docker);
+    return { ok: true, imageId, steps: tracker.steps, dockerfile, finishedAt: Date.now() };
+  } catch (error) {
+    if (signal.aborted) return failed('build cancelled');
+    return failed(engine.namespace.scrub(daemonError(error)));
+  } finally {
+    release();
+    cgroup.remove();
+  }
+}
+
+interface BuildOutcome {
+  imageId?: string;
+  error?: string;
+}
+
+/** followProgress buffers every event, so the stream is read here with a cap on what is kept. */
+function followBuild(docker: Docker, stream: NodeJS.ReadableStream, onText: (text: string) => void): Promise<BuildOutcome> {
+  return new Promise((resolve) => {
+    const outcome: BuildOutcome = {};
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => {
+        if (error && !outcome.error) outcome.error = engineMessage(error);
+        resolve(outcome);
+      },
+      (event: { stream?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } }) => {
+        if (event.stream) onText(event.stream);
+        if (event.aux?.ID) outcome.imageId = event.aux.ID;
+        if (event.error) outcome.error = event.errorDetail?.message ?? event.error;
+      },
+    );
+  });
+}
+
+/**
+ * Gives each image this build made a server-only tag, so it stays the learner's (and is reaped with
+ * the session) after their own tag moves to a newer build.
+ */
+async function keepOwned(engine: ScopedEngine, docker: Docker, imageIds: string[], buildId: string): Promise<void> {
+  const seen = new Set<string>();
+  for (const [index, id] of imageIds.entries()) {
+    const image = docker.getImage(id);
+    const info = await image.inspect();
+    if (seen.has(info.Id) || (info.RepoTags ?? []).some((tag) => engine.namespace.isKeepTag(tag))) continue;
+    seen.add(info.Id);
+    const keep = engine.namespace.keepTag(`${buildId}-${index}`);
+    const colon = keep.lastIndexOf(':');
+    await image.tag({ repo: keep.slice(0, colon), tag: keep.slice(colon + 1) });
+  }
+}
+
+async function pruneOldDangling(engine: ScopedEngine, docker: Docker): Promise<void> {
+  const dangling = (await engine.images()).filter((image) => image.tags.length === 0).sort((a, b) => b.created - a.created);
+  for (const image of dangling.slice(DANGLING_KEPT)) {
+    for (const tag of image.keepTags) {
+      // An image a container still uses refuses to go; it is tried again after the next build.
+      await docker.getImage(tag).remove().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import { images } from './images.ts';
+import { serve } from './serve.ts';
+import { runShell } from './shell.ts';
+
+const USAGE = `Usage: layerlab <command>
+
+Commands:
+  serve                                   Ready the Docker Engine and base images, then serve the course (npm start)
+  shell [--server URL] [--lesson ID] [--files DIR]
+                                          A learner terminal from your shell; one command per line when piped
+  images [--force] [--no-pull]            Make the base-image catalogue present
+
+Environment: PORT and HOST set the address (default 127.0.0.1:4321); see README.md for the sandbox limits.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve();
+    case 'shell': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { server: { type: 'string' }, lesson: { type: 'string' }, files: { type: 'string' } },
+      });
+      const port = process.env.PORT ?? '4321';
+      return runShell({
+        server: values.server ?? process.env.LAYERLAB_URL ?? `http://127.0.0.1:${port}`,
+        lessonId: values.lesson,
+        filesDir: values.files,
+      });
+    }
+    case 'images': {
+      const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean' }, 'no-pull': { type: 'boolean' } } });
+      return images({ force: values.force ?? false, pull: !(values['no-pull'] ?? false) && process.env.LAYERLAB_PULL !== '0' });
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`layerlab: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

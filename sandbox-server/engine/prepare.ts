@@ -1,0 +1,19 @@
+import type Docker from 'dockerode';
+import { checkBuildCgroups } from '../build/cgroup.ts';
+import type { ServerConfig } from '../config/server.ts';
+import { ensureCatalogue } from '../images/ensure.ts';
+import { ensureEngine } from './provision.ts';
+import { checkEngineEnforcesLimits } from './selftest.ts';
+
+/**
+ * Everything the sandbox needs from the machine before it serves anyone: an engine that answers,
+ * the base-image catalogue, limits the kernel really enforces, and build cgroups it can make.
+ * `npm start` and `npm test` both go through here.
+ */
+export async function prepareEngine(config: ServerConfig, log: (line: string) => void): Promise<Docker> {
+  const docker = await ensureEngine({ logDir: config.logDir, log });
+  await ensureCatalogue(docker, { log, pull: process.env.LAYERLAB_PULL !== '0' });
+  await checkEngineEnforcesLimits(docker, config.policy, 'busybox:latest');
+  checkBuildCgroups();
+  return docker;
+}

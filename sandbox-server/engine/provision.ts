@@ -1,0 +1,145 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { connectEngine, engineAddress, engineAnswers } from './connect.ts';
+
+/**
+ * Gets a Docker Engine answering: the one DOCKER_HOST or the default socket names, or, on a
+ * Debian or Ubuntu machine where we are root, Debian's docker.io installed and started here.
+ */
+
+export class EngineUnavailableError extends Error {}
+
+const PID_FILE = '/var/run/docker.pid';
+const CONTAINERD_PID_FILE = '/var/run/docker/containerd/containerd.pid';
+const LOCK_FILE = '/tmp/layerlab-engine-start.lock';
+
+export interface ProvisionOptions {
+  logDir: string;
+  log?: (line: string) => void;
+  /** How long to wait for a freshly started engine. */
+  startTimeoutMs?: number;
+}
+
+export async function ensureEngine(options: ProvisionOptions): Promise<Docker> {
+  const log = options.log ?? (() => undefined);
+  const docker = connectEngine();
+  if (await engineAnswers(docker)) return docker;
+
+  const host = process.env.DOCKER_HOST;
+  if (host && !host.startsWith('unix://')) {
+    throw new EngineUnavailableError(`The Docker Engine at ${host} does not answer; start it, or unset DOCKER_HOST to use a local one.`);
+  }
+  if (!canInstallHere()) {
+    throw new EngineUnavailableError(
+      `No Docker Engine answers at ${engineAddress()}; install Docker Engine (on Debian or Ubuntu: apt-get install docker.io), start it, and run this again.`,
+    );
+  }
+  await withStartLock(async () => {
+    if (await engineAnswers(docker)) return;
+    if (!commandExists('dockerd')) installDockerIo(options.logDir, log);
+    if (!(await engineAnswers(docker))) startDockerd(options.logDir, log);
+  });
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  while (Date.now() < deadline) {
+    if (await engineAnswers(docker, 1000)) {
+      log('Docker Engine is answering');
+      return docker;
+    }
+    await sleep(250);
+  }
+  throw new EngineUnavailableError(
+    `dockerd was started but did not answer within ${Math.round((options.startTimeoutMs ?? 60_000) / 1000)} s; see ${path.join(options.logDir, 'dockerd.log')}.`,
+  );
+}
+
+function canInstallHere(): boolean {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  try {
+    const release = readFileSync('/etc/os-release', 'utf8');
+    return /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(release);
+  } catch {
+    return false;
+  }
+}
+
+function commandExists(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+function installDockerIo(logDir: string, log: (line: string) => void): void {
+  log('Installing Debian\'s docker.io (apt-get install docker.io)…');
+  mkdirSync(logDir, { recursive: true });
+  const aptLog = path.join(logDir, 'apt-docker.log');
+  const result = spawnSync(
+    'sh',
+    ['-c', `(apt-get update -q && apt-get install -y -q --no-install-recommends docker.io iptables) >> ${JSON.stringify(aptLog)} 2>&1`],
+    { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
+  );
+  if (result.status !== 0 || !commandExists('dockerd')) {
+    throw new EngineUnavailableError(`Installing docker.io failed; see ${aptLog}.`);
+  }
+}
+
+/** A pid file left by a killed dockerd stops the next one from starting ("pid file found"). */
+function removeStalePidFile(file: string): void {
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return;
+  rmSync(file, { force: true });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startDockerd(logDir: string, log: (line: string) => void): void {
+  removeStalePidFile(PID_FILE);
+  removeStalePidFile(CONTAINERD_PID_FILE);
+  if (existsSync(PID_FILE)) {
+    log('dockerd is already starting; waiting for it');
+    return;
+  }
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, 'dockerd.log');
+  log(`Starting dockerd (log: ${logFile})…`);
+  const fd = openSync(logFile, 'a');
+  const child = spawn('dockerd', [], { detached: true, stdio: ['ignore', fd, fd] });
+  child.unref();
+  closeSync(fd);
+}
+
+/** npm start and npm test may race to start the engine; one of them does it. */
+async function withStartLock(action: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (true) {
+    try {
+      writeFileSync(LOCK_FILE, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(LOCK_FILE, 'utf8').trim() || 0);
+      } catch {
+        continue; // released between our two calls
+      }
+      if (!holder || !processAlive(holder) || Date.now() > deadline) rmSync(LOCK_FILE, { force: true });
+      else await sleep(250);
+    }
+  }
+  try {
+    await action();
+  } finally {
+    rmSync(LOCK_FILE, { force: true });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { SandboxContext } from '../context.ts';
+import type { Session } from '../sessions/session.ts';
+import { SessionLimitError } from '../sessions/store.ts';
+import { checkWorkspace, WorkspaceError } from '../sessions/workspace.ts';
+import { originAllowed } from './origin.ts';
+import { sessionFromRequest, setSessionCookie } from './session-cookie.ts';
+
+const SessionRequest = z.object({
+  /** Load this lesson's starter files (or `files`, when the browser kept the learner's edits). */
+  lessonId: z.string().max(200).optional(),
+  files: z.record(z.string(), z.string()).optional(),
+});
+
+const WorkspaceReplace = z.object({ files: z.record(z.string(), z.string()) });
+/** path → new content, or null to delete the file. */
+const WorkspacePatch = z.object({ changes: z.record(z.string(), z.string().nullable()) });
+
+function describe(session: Session, context: SandboxContext) {
+  const policy = context.config.policy.sessions;
+  return {
+    lessonId: session.record.lessonId ?? null,
+    expiresAt: session.record.expiresAt,
+    idleTimeoutMs: policy.idleTtlMs,
+    files: session.files,
+  };
+}
+
+export function registerSessionRoutes(app: FastifyInstance, context: SandboxContext): void {
+  const { store, config, lessons } = context;
+
+  /** State changes need the page's own origin: a cross-site form can't drive a learner's sandbox. */
+  const requireOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!originAllowed(request, config.allowedOrigins)) {
+      return reply.code(403).send({ error: 'this request must come from the Layerlab page itself (Origin check)' });
+    }
+  };
+
+  const requireSession = (request: FastifyRequest, reply: FastifyReply): Session | undefined => {
+    const session = sessionFromRequest(request, store);
+    if (!session) {
+      void reply.code(401).send({ error: 'no session: open a lesson page (or POST /api/session) first' });
+      return undefined;
+    }
+    store.touch(session);
+    return session;
+  };
+
+  const badRequest = (reply: FastifyReply, error: unknown) => {
+    const message =
+      error instanceof z.ZodError
+        ? error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')
+        : (error as Error).message;
+    return reply.code(400).send({ error: message });
+  };
+
+  app.post(
+    '/api/session',
+    {
+      preHandler: requireOrigin,
+      config: { rateLimit: { max: config.policy.sessions.perAddressPerHour, timeWindow: '1 hour' } },
+    },
+    async (request, reply) => {
+      const parsed = SessionRequest.safeParse(request.body ?? {});
+      if (!parsed.success) return badRequest(reply, parsed.error);
+      const { lessonId, files } = parsed.data;
+      const lesson = lessonId === undefined ? undefined : lessons.get(lessonId);
+      if (lessonId !== undefined && !lesson) return reply.code(404).send({ error: `there is no lesson "${lessonId}"` });
+      try {
+        if (files) checkWorkspace(files, config.policy);
+      } catch (error) {
+        if (error instanceof WorkspaceError) return badRequest(reply, error);
+        throw error;
+      }
+      let session = sessionFromRequest(request, store);
+      if (!session) {
+        try {
+          session = store.create();
+        } catch (error) {
+          if (error instanceof SessionLimitError) return reply.code(503).send({ error: error.message });
+          throw error;
+        }
+      }
+      if (lesson && (session.record.lessonId !== lesson.id || files)) {
+        session.record.lessonId = lesson.id;
+        session.record.files = { ...(files ?? lesson.frontmatter.files) };
+        session.emit('files', 'lesson');
+      } else if (files) {
+        session.record.files = { ...files };
+        session.emit('files', 'client');
+      }
+      store.touch(session);
+      setSessionCookie(reply, session, config.secureCookies);
+      return describe(session, context);
+    },
+  );
+
+  app.get('/api/session', async (request, reply) => {
+    const session = requireSession(request, reply);
+    if (session) return describe(session, context);
+  });
+
+  app.get('/api/workspace', async (request, reply) => {
+    const session = requireSession(request, reply);
+    if (session) return { files: session.files };
+  });
+
+  app.put('/api/workspace', { preHandler: requireOrigin }, async (request, reply) => {
+    const session = requireSession(request, reply);
+    if (!session) return;
+    const parsed = WorkspaceReplace.safeParse(request.body);
+    if (!parsed.success) return badRequest(reply, parsed.error);
+    try {
+      checkWorkspace(parsed.data.files, config.policy);
+    } catch (error) {
+      return badRequest(reply, error);
+    }
+    session.record.files = { ...parsed.data.files };
+    store.changed();
+    session.emit('files', 'client');
+    return { files: session.files };
+  });
+
+  app.patch('/api/workspace', { preHandler: requireOrigin }, async (request, reply) => {
+    const session = requireSession(request, reply);
+    if (!session) return;
+    const parsed = WorkspacePatch.safeParse(request.body);
+    if (!parsed.success) return badRequest(reply, parsed.error);
+    const next = { ...session.files };
+    for (const [path, content] of Object.entries(parsed.data.changes)) {
+      if (content === null) delete next[path];
+      else next[path] = content;
+    }
+    try {
+      checkWorkspace(next, config.policy);
+    } catch (error) {
+      return badRequest(reply, error);
+    }
+    session.record.files = next;
+    store.changed();
+    session.emit('files', 'client');
+    return { files: session.files };
+  });
+}

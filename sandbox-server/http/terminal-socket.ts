@@ -1,0 +1,107 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { SandboxContext } from '../context.ts';
+import { ClientMessage, type TerminalMode } from '../terminal/protocol.ts';
+import { TerminalSession } from '../terminal/terminal-session.ts';
+import { originAllowed } from './origin.ts';
+import { sessionFromRequest } from './session-cookie.ts';
+
+/** Terminals one session may hold open at once (a tab, a second tab, a reconnect in flight). */
+const SOCKETS_PER_SESSION = 3;
+/** Client messages per second before the socket is closed; typing and pasting stay far below. */
+const MESSAGES_PER_SECOND = 400;
+
+interface TerminalQuery {
+  mode?: string;
+  cols?: string;
+  rows?: string;
+}
+
+export function registerTerminalSocket(app: FastifyInstance, context: SandboxContext): void {
+  const socketsBySession = new Map<string, Set<WebSocket>>();
+
+  app.get<{ Querystring: TerminalQuery }>(
+    '/api/terminal',
+    {
+      websocket: true,
+      // Runs before the upgrade, so a refused handshake never becomes a socket.
+      preValidation: async (request, reply) => {
+        if (!originAllowed(request, context.config.allowedOrigins)) {
+          return reply.code(403).send({ error: 'the terminal socket must be opened by the Layerlab page (Origin check)' });
+        }
+        if (!sessionFromRequest(request, context.store)) {
+          return reply.code(401).send({ error: 'no session: load a lesson page first' });
+        }
+      },
+    },
+    (socket, request) => {
+      const session = sessionFromRequest(request, context.store)!;
+      const mode: TerminalMode = request.query.mode === 'lines' ? 'lines' : 'tty';
+      const open = socketsBySession.get(session.id) ?? new Set();
+      socketsBySession.set(session.id, open);
+      open.add(socket);
+      if (open.size > SOCKETS_PER_SESSION) {
+        const oldest = open.values().next().value!;
+        oldest.close(4000, 'another terminal of this session took its place');
+      }
+
+      const terminal = new TerminalSession({
+        session,
+        engine: context.engineFor(session),
+        services: context.services,
+        store: context.store,
+        mode,
+        cols: clamp(Number(request.query.cols), 2, 1000, 80),
+        rows: clamp(Number(request.query.rows), 1, 500, 24),
+        transport: {
+          send: (data) => {
+            if (socket.readyState === socket.OPEN) socket.send(data, { binary: true });
+          },
+          control: (message) => {
+            if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+          },
+        },
+      });
+
+      let windowStart = Date.now();
+      let messages = 0;
+      socket.on('message', (raw, isBinary) => {
+        const now = Date.now();
+        if (now - windowStart > 1000) {
+          windowStart = now;
+          messages = 0;
+        }
+        if (++messages > MESSAGES_PER_SECOND) {
+          socket.close(1008, 'too many messages');
+          return;
+        }
+        if (isBinary) return;
+        let message: ClientMessage;
+        try {
+          message = ClientMessage.parse(JSON.parse(raw.toString()));
+        } catch {
+          socket.send(JSON.stringify({ type: 'error', message: 'unreadable message; see docs/terminal-protocol.md' }));
+          return;
+        }
+        context.store.touch(session);
+        if (message.type === 'stdin') terminal.input(message.data);
+        else if (message.type === 'resize') terminal.resize(message.cols, message.rows);
+        else terminal.exec(message.command);
+      });
+
+      const onSessionEnded = () => socket.close(4001, 'the session ended');
+      session.on('ended', onSessionEnded);
+      socket.on('close', () => {
+        session.off('ended', onSessionEnded);
+        open.delete(socket);
+        if (open.size === 0) socketsBySession.delete(session.id);
+        terminal.close();
+      });
+      socket.on('error', () => socket.terminate());
+    },
+  );
+}
+
+function clamp(value: number, min: number, max: number, fallback: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, Math.floor(value))) : fallback;
+}

@@ -1,0 +1,218 @@
+import type Docker from 'dockerode';
+import { layerlabCacheDir } from './cache-dir.ts';
+import {
+  CATALOGUE,
+  catalogueReferences,
+  imageReferences,
+  primaryReference,
+  standInBase,
+  type CatalogueImage,
+} from './catalogue.ts';
+import { tagImage } from './engine-images.ts';
+import { pullImage } from './pull.ts';
+import { recipeHash } from './recipe-hash.ts';
+import { buildStandIn, STAND_IN_LABELS } from './stand-ins.ts';
+
+export interface EnsureReport {
+  /** The image's primary reference, e.g. 'node:18-slim'. */
+  reference: string;
+  action: 'present' | 'pulled' | 'built';
+  /** Time spent on this image, not counting its base image. */
+  seconds: number;
+}
+
+export interface EnsureOptions {
+  /** Try the registry before building a stand-in. Default: true, unless LAYERLAB_PULL=0. */
+  pull?: boolean;
+  /** Make every selected image again, even if present, and ignore cached inputs. */
+  force?: boolean;
+  /** Repositories ('node') or references ('nginx:latest') to ensure; their bases come along if needed. */
+  only?: string[];
+  log?: (line: string) => void;
+  /** Default: LAYERLAB_CACHE_DIR, or <repo>/.layerlab/cache. */
+  cacheDir?: string;
+}
+
+/** What the engine holds under an image's primary reference. */
+type ImageState =
+  | { kind: 'missing' }
+  /** A stand-in built from the current recipe. */
+  | { kind: 'current'; id: string }
+  /** A stand-in built from an older recipe. */
+  | { kind: 'stale'; id: string }
+  /** The real image, from a registry. */
+  | { kind: 'pulled'; id: string }
+  /** Neither ours nor pulled (say, something else tagged with the name); it is replaced. */
+  | { kind: 'foreign'; id: string };
+
+interface ListedImage {
+  Id: string;
+  RepoTags?: string[] | null;
+  Labels?: Record<string, string> | null;
+  RepoDigests?: string[] | null;
+}
+
+// Calls in one process run one after the other: two builds of the same stand-in would race
+// for its tags and double the work.
+let previousCall: Promise<unknown> = Promise.resolve();
+
+/**
+ * Makes every catalogue image present: leaves alone what is already there (a stand-in with the
+ * current recipe, or a pulled image), pulls what a registry has, and builds a stand-in for the
+ * rest, bases first. Once one pull fails, the registry is taken as unreachable for the rest of
+ * the call. On a machine that has everything it costs one image listing.
+ */
+export function ensureCatalogue(docker: Docker, options: EnsureOptions = {}): Promise<EnsureReport[]> {
+  const call = previousCall.then(() => ensureSerially(docker, options));
+  previousCall = call.catch(() => {});
+  return call;
+}
+
+async function ensureSerially(docker: Docker, options: EnsureOptions): Promise<EnsureReport[]> {
+  const force = options.force ?? false;
+  const cacheDir = options.cacheDir ?? layerlabCacheDir();
+  const log = options.log ?? (() => {});
+  let registryMayAnswer = options.pull ?? process.env.LAYERLAB_PULL !== '0';
+  const selected = selectImages(options.only);
+
+  const listed = await listCatalogueImages(docker);
+  const width = Math.max(...CATALOGUE.map((image) => primaryReference(image).length)) + 2;
+  const say = (reference: string, text: string) => log(`${reference.padEnd(width)}${text}`);
+  const reports: EnsureReport[] = [];
+  const visited = new Set<CatalogueImage>();
+
+  const ensure = async (image: CatalogueImage): Promise<void> => {
+    if (visited.has(image)) return;
+    visited.add(image);
+    const reference = primaryReference(image);
+    const state = imageState(image, listed);
+    let started = performance.now();
+    const report = (action: EnsureReport['action']) => {
+      const seconds = (performance.now() - started) / 1000;
+      reports.push({ reference, action, seconds });
+      return seconds;
+    };
+
+    if (!force && (state.kind === 'current' || state.kind === 'pulled')) {
+      await tagMissingAliases(docker, image, state.id, listed);
+      report('present');
+      say(reference, state.kind === 'pulled' ? 'present (pulled)' : 'present');
+      return;
+    }
+
+    if (registryMayAnswer) {
+      try {
+        await pullImage(docker, reference);
+        const { Id } = await docker.getImage(reference).inspect();
+        // Aliases follow the catalogue, not the registry: here nginx:latest is nginx:1.22.
+        for (const alias of imageReferences(image).slice(1)) await tagImage(docker, Id, alias);
+        await removeReplacedStandIns(docker, image, listed, Id);
+        say(reference, `pulled in ${report('pulled').toFixed(1)} s`);
+        return;
+      } catch (error) {
+        registryMayAnswer = false;
+        say(reference, `no registry answered (${oneLine((error as Error).message)}); building stand-ins`);
+      }
+    }
+
+    const base = standInBase(image);
+    if (base) await ensure(base);
+    started = performance.now();
+    const why =
+      state.kind === 'stale'
+        ? 'recipe changed; '
+        : state.kind === 'foreign'
+          ? 'replacing an image that is neither a stand-in nor pulled; '
+          : '';
+    say(reference, `${why}building stand-in (${image.standIn.outline})…`);
+    let imageId: string;
+    try {
+      ({ imageId } = await buildStandIn(docker, image, { cacheDir, fresh: force }));
+    } catch (error) {
+      throw new Error(`${reference}: ${(error as Error).message}`, { cause: error });
+    }
+    await removeReplacedStandIns(docker, image, listed, imageId);
+    say(reference, `built in ${report('built').toFixed(1)} s`);
+  };
+
+  for (const image of selected) await ensure(image);
+  return reports;
+}
+
+/** One engine call for the whole catalogue, so a warm check costs milliseconds. */
+async function listCatalogueImages(docker: Docker): Promise<Map<string, ListedImage>> {
+  const images = (await docker.listImages({ filters: { reference: catalogueReferences() } })) as ListedImage[];
+  const byReference = new Map<string, ListedImage>();
+  for (const image of images) {
+    for (const tag of image.RepoTags ?? []) byReference.set(tag, image);
+  }
+  return byReference;
+}
+
+function imageState(image: CatalogueImage, listed: Map<string, ListedImage>): ImageState {
+  const found = listed.get(primaryReference(image));
+  if (!found) return { kind: 'missing' };
+  const labels = found.Labels ?? {};
+  if (labels[STAND_IN_LABELS.standIn] === 'true') {
+    return labels[STAND_IN_LABELS.recipe] === recipeHash(image)
+      ? { kind: 'current', id: found.Id }
+      : { kind: 'stale', id: found.Id };
+  }
+  if ((found.RepoDigests ?? []).length > 0) return { kind: 'pulled', id: found.Id };
+  return { kind: 'foreign', id: found.Id };
+}
+
+/** An alias someone removed or moved is pointed back at the image; no rebuild needed. */
+async function tagMissingAliases(
+  docker: Docker,
+  image: CatalogueImage,
+  imageId: string,
+  listed: Map<string, ListedImage>,
+): Promise<void> {
+  for (const alias of imageReferences(image).slice(1)) {
+    if (listed.get(alias)?.Id !== imageId) await tagImage(docker, imageId, alias);
+  }
+}
+
+/**
+ * Removes the stand-ins an image's tags named before they moved, but only those no tag names
+ * any more: removing by ID would otherwise delete an image someone else tagged (a learner's
+ * `docker tag node:18-slim mine`). The engine also refuses while containers or child images use
+ * one; that is fine, it goes with them. Images that are not stand-ins are never removed.
+ */
+async function removeReplacedStandIns(
+  docker: Docker,
+  image: CatalogueImage,
+  listed: Map<string, ListedImage>,
+  currentId: string,
+): Promise<void> {
+  const previous = new Set<string>();
+  for (const reference of imageReferences(image)) {
+    const before = listed.get(reference);
+    if (before && before.Id !== currentId && before.Labels?.[STAND_IN_LABELS.standIn] === 'true') previous.add(before.Id);
+  }
+  for (const imageId of previous) {
+    try {
+      const { RepoTags } = await docker.getImage(imageId).inspect();
+      if ((RepoTags ?? []).length === 0) await docker.getImage(imageId).remove();
+    } catch {
+      // Best effort: a leftover image costs disk, not correctness.
+    }
+  }
+}
+
+function selectImages(only: string[] | undefined): CatalogueImage[] {
+  if (!only) return [...CATALOGUE];
+  const selected = new Set<CatalogueImage>();
+  for (const name of only) {
+    const image = CATALOGUE.find((candidate) => candidate.repository === name || imageReferences(candidate).includes(name));
+    if (!image) throw new Error(`${name} is not in the image catalogue (it has ${catalogueReferences().join(', ')})`);
+    selected.add(image);
+  }
+  // Catalogue order, so the reports read the same whatever order `only` used.
+  return CATALOGUE.filter((image) => selected.has(image));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}

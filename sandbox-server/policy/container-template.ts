@@ -1,0 +1,113 @@
+import type { ContainerCreateOptions } from 'dockerode';
+import type { SandboxPolicy } from '../config/policy.ts';
+import { LABEL, type Namespace } from '../scope/namespace.ts';
+
+/** A port the learner published with -p. It is never bound on the host: the sandbox proxies to it. */
+export interface PublishedPort {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface VolumeMount {
+  /** The learner's volume name. */
+  name: string;
+  target: string;
+  readOnly: boolean;
+}
+
+/** Everything a learner may choose about a container. The rest comes from the policy. */
+export interface ContainerSpec {
+  image: string;
+  name: string;
+  command?: string[];
+  entrypoint?: string[];
+  env: string[];
+  workdir?: string;
+  user?: string;
+  tty: boolean;
+  interactive: boolean;
+  ports: PublishedPort[];
+  volumes: VolumeMount[];
+}
+
+export function encodePorts(ports: PublishedPort[]): string {
+  return ports.map((port) => `${port.hostPort}:${port.containerPort}/${port.protocol}`).join(',');
+}
+
+export function decodePorts(label: string | undefined): PublishedPort[] {
+  if (!label) return [];
+  return label.split(',').flatMap((entry) => {
+    const match = /^(\d+):(\d+)\/(tcp|udp)$/.exec(entry);
+    return match
+      ? [{ hostPort: Number(match[1]), containerPort: Number(match[2]), protocol: match[3] as 'tcp' | 'udp' }]
+      : [];
+  });
+}
+
+/**
+ * The create options for a learner's container. HostConfig is a fixed template filled from the
+ * policy; no field of it comes from learner input except volume names and targets, which the
+ * parser has already validated.
+ */
+export function containerCreateOptions(
+  spec: ContainerSpec,
+  namespace: Namespace,
+  policy: SandboxPolicy,
+): ContainerCreateOptions {
+  const limits = policy.container;
+  const exposedPorts: Record<string, object> = {};
+  for (const port of spec.ports) exposedPorts[`${port.containerPort}/${port.protocol}`] = {};
+  return {
+    name: namespace.containerName(spec.name),
+    Image: spec.image,
+    Cmd: spec.command,
+    Entrypoint: spec.entrypoint,
+    Env: spec.env,
+    WorkingDir: spec.workdir,
+    User: spec.user,
+    Tty: spec.tty,
+    OpenStdin: spec.interactive,
+    StdinOnce: spec.interactive,
+    AttachStdin: spec.interactive,
+    AttachStdout: true,
+    AttachStderr: true,
+    ExposedPorts: exposedPorts,
+    Labels: {
+      ...namespace.labels,
+      [LABEL.name]: spec.name,
+      [LABEL.ports]: encodePorts(spec.ports),
+    },
+    HostConfig: {
+      Memory: limits.memoryBytes,
+      MemorySwap: limits.memoryBytes,
+      NanoCpus: limits.nanoCpus,
+      PidsLimit: limits.pids,
+      CapDrop: ['ALL'],
+      CapAdd: limits.capabilities,
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      ReadonlyRootfs: false,
+      Init: true,
+      NetworkMode: namespace.networkName,
+      PortBindings: {},
+      PublishAllPorts: false,
+      Binds: [],
+      Mounts: spec.volumes.map((volume) => ({
+        Type: 'volume' as const,
+        Source: namespace.volumeName(volume.name),
+        Target: volume.target,
+        ReadOnly: volume.readOnly,
+      })),
+      Devices: [],
+      Ulimits: [
+        { Name: 'nofile', Soft: 1024, Hard: 1024 },
+        { Name: 'fsize', Soft: 256 * 1024 ** 2, Hard: 256 * 1024 ** 2 },
+      ],
+      OomKillDisable: false,
+      AutoRemove: false,
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': String(limits.logMaxBytes), 'max-file': '1' } },
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { ScopedEngine, OwnContainer } from '../scope/scoped-engine.ts';
+
+export interface PortTarget {
+  /** The container's address on the session network, reachable from the server. */
+  address: string;
+  port: number;
+  container: OwnContainer;
+}
+
+/**
+ * Where the learner's "localhost:PORT" really is. Ports are never bound on the host: a -p mapping
+ * is remembered on the container, and the server reaches the container on its internal network.
+ */
+export async function resolvePublishedPort(engine: ScopedEngine, hostPort: number): Promise<PortTarget | undefined> {
+  const running = await engine.containers({ all: false });
+  for (const container of running) {
+    const mapping = container.ports.find((port) => port.hostPort === hostPort && port.protocol === 'tcp');
+    if (!mapping) continue;
+    const info = await engine.docker.getContainer(container.id).inspect();
+    const address = info.NetworkSettings.Networks[engine.namespace.networkName]?.IPAddress;
+    if (!address) return undefined;
+    return { address, port: mapping.containerPort, container };
+  }
+  return undefined;
+}

@@ -1,0 +1,222 @@
+import type Docker from 'dockerode';
+import type { ContainerInfo, ImageInfo, VolumeInspectInfo } from 'dockerode';
+import { isConflict, isNotFound } from '../engine/errors.ts';
+import { findCatalogueImage } from '../images/catalogue.ts';
+import { decodePorts, type PublishedPort } from '../policy/container-template.ts';
+import { LABEL, type Namespace } from './namespace.ts';
+import { formatReference, looksLikeImageId, parseReference, type ImageReference } from './reference.ts';
+
+/** An image as the learner sees it: only the tags in their namespace, shown without it. */
+export interface OwnImage {
+  id: string;
+  /** "hello:latest"; empty for an image whose learner tags all moved on (a dangling image). */
+  tags: string[];
+  internalTags: string[];
+  keepTags: string[];
+  created: number;
+  size: number;
+}
+
+export interface OwnContainer {
+  id: string;
+  name: string;
+  /** The image as the learner named it. */
+  image: string;
+  imageId: string;
+  command: string;
+  created: number;
+  state: string;
+  status: string;
+  ports: PublishedPort[];
+  internal: ContainerInfo;
+}
+
+export interface OwnVolume {
+  name: string;
+  internalName: string;
+  created?: string;
+  internal: VolumeInspectInfo;
+}
+
+/**
+ * The engine as one session sees it. Every lookup goes through here, and anything outside the
+ * namespace answers exactly as if it did not exist.
+ */
+export class ScopedEngine {
+  readonly docker: Docker;
+  readonly namespace: Namespace;
+  #networkReady = false;
+
+  constructor(docker: Docker, namespace: Namespace) {
+    this.docker = docker;
+    this.namespace = namespace;
+  }
+
+  // Images
+
+  async images(): Promise<OwnImage[]> {
+    const all = await this.docker.listImages();
+    return all.flatMap((info) => this.#ownImage(info) ?? []);
+  }
+
+  #ownImage(info: ImageInfo): OwnImage | undefined {
+    const repoTags = (info.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>');
+    const internalTags = repoTags.filter((tag) => this.namespace.ownsImageTag(tag));
+    const keepTags = repoTags.filter((tag) => this.namespace.isKeepTag(tag));
+    if (internalTags.length === 0 && keepTags.length === 0) return undefined;
+    return {
+      id: info.Id,
+      tags: internalTags.map((tag) => this.namespace.displayTag(tag)!),
+      internalTags,
+      keepTags,
+      created: info.Created,
+      size: info.Size,
+    };
+  }
+
+  /**
+   * Finds the learner's image by name[:tag] or by (a prefix of) its ID. Throws InvalidReferenceError
+   * for a name docker would refuse.
+   */
+  async findImage(text: string): Promise<OwnImage | undefined> {
+    const images = await this.images();
+    const bare = text.replace(/^sha256:/, '');
+    if (looksLikeImageId(text)) {
+      const byId = images.filter((image) => image.id.replace(/^sha256:/, '').startsWith(bare));
+      if (byId.length === 1) return byId[0];
+    }
+    const wanted = formatReference(parseReference(text));
+    return images.find((image) => image.tags.includes(wanted));
+  }
+
+  /** Is this reference tagged in the namespace? One inspect, no listing. */
+  async hasImage(ref: ImageReference): Promise<boolean> {
+    try {
+      await this.docker.getImage(this.namespace.imageTag(ref)).inspect();
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The catalogue's global tag for a reference, or undefined when the catalogue lacks it. */
+  catalogueTag(ref: ImageReference): string | undefined {
+    if (ref.domain || ref.digest) return undefined;
+    const tag = ref.tag ?? 'latest';
+    return findCatalogueImage(ref.path, tag) ? `${ref.path}:${tag}` : undefined;
+  }
+
+  /**
+   * "Pulls" a catalogue image: tags the server's copy into the namespace, where the learner's
+   * `docker images` sees it and `docker rmi` can remove it without touching anyone else's.
+   */
+  async pullFromCatalogue(ref: ImageReference): Promise<string> {
+    const source = this.catalogueTag(ref);
+    if (!source) throw new Error(`${formatReference(ref)} is not in the catalogue`);
+    const target = this.namespace.imageTag(ref);
+    const colon = target.lastIndexOf(':');
+    const image = this.docker.getImage(source);
+    const info = await image.inspect();
+    await image.tag({ repo: target.slice(0, colon), tag: target.slice(colon + 1) });
+    return info.Id;
+  }
+
+  async tagImage(imageId: string, ref: ImageReference): Promise<void> {
+    const target = this.namespace.imageTag(ref);
+    const colon = target.lastIndexOf(':');
+    await this.docker.getImage(imageId).tag({ repo: target.slice(0, colon), tag: target.slice(colon + 1) });
+  }
+
+  // Containers
+
+  async containers(options: { all: boolean }): Promise<OwnContainer[]> {
+    const list = await this.docker.listContainers({
+      all: options.all,
+      filters: { label: [this.namespace.labelFilter] },
+    });
+    return list.map((info) => this.#ownContainer(info));
+  }
+
+  #ownContainer(info: ContainerInfo): OwnContainer {
+    const internalName = info.Names?.[0] ?? '';
+    return {
+      id: info.Id,
+      name: info.Labels?.[LABEL.name] ?? this.namespace.displayName(internalName) ?? internalName,
+      image: this.namespace.scrub(info.Image),
+      imageId: info.ImageID,
+      command: info.Command,
+      created: info.Created,
+      state: info.State,
+      status: info.Status,
+      ports: decodePorts(info.Labels?.[LABEL.ports]),
+      internal: info,
+    };
+  }
+
+  /** Docker's order: full ID, exact name, then a unique ID prefix. */
+  async findContainer(text: string): Promise<OwnContainer | undefined> {
+    const containers = await this.containers({ all: true });
+    const name = text.replace(/^\//, '');
+    return (
+      containers.find((container) => container.id === text) ??
+      containers.find((container) => container.name === name) ??
+      uniqueMatch(containers.filter((container) => /^[0-9a-f]+$/.test(text) && container.id.startsWith(text)))
+    );
+  }
+
+  // Volumes
+
+  async volumes(): Promise<OwnVolume[]> {
+    const result = await this.docker.listVolumes({ filters: { label: [this.namespace.labelFilter] } });
+    return (result.Volumes ?? []).map((volume) => ({
+      name: this.namespace.displayName(volume.Name) ?? volume.Name,
+      internalName: volume.Name,
+      created: (volume as { CreatedAt?: string }).CreatedAt,
+      internal: volume,
+    }));
+  }
+
+  async findVolume(name: string): Promise<OwnVolume | undefined> {
+    return (await this.volumes()).find((volume) => volume.name === name);
+  }
+
+  async createVolume(name: string): Promise<void> {
+    await this.docker.createVolume({ Name: this.namespace.volumeName(name), Labels: this.namespace.labels });
+  }
+
+  // Network
+
+  /** The session's own network: internal, so containers reach each other and the proxy but not the world. */
+  async ensureNetwork(): Promise<void> {
+    if (this.#networkReady) return;
+    const name = this.namespace.networkName;
+    try {
+      await this.docker.getNetwork(name).inspect();
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      try {
+        await this.docker.createNetwork({
+          Name: name,
+          Driver: 'bridge',
+          Internal: true,
+          CheckDuplicate: true,
+          Labels: this.namespace.labels,
+          Options: { 'com.docker.network.bridge.enable_icc': 'true' },
+        });
+      } catch (createError) {
+        if (!isConflict(createError)) throw createError;
+      }
+    }
+    this.#networkReady = true;
+  }
+
+  /** Forget cached engine state, e.g. after the engine restarted. */
+  forgetCaches(): void {
+    this.#networkReady = false;
+  }
+}
+
+function uniqueMatch<T>(items: T[]): T | undefined {
+  return items.length === 1 ? items[0] : undefined;
+}

@@ -1,0 +1,57 @@
+import { EventEmitter } from 'node:events';
+import { Namespace } from '../scope/namespace.ts';
+import type { WorkspaceFiles } from './workspace.ts';
+
+/** What survives a server restart: kept in the state file. */
+export interface SessionRecord {
+  /** The cookie secret. Never written into engine object names or labels. */
+  id: string;
+  namespace: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** The hard end of the session, whatever the learner does. */
+  expiresAt: number;
+  files: WorkspaceFiles;
+  lessonId?: string;
+  /** Terminal history for the up arrow and `history`. */
+  history: string[];
+  /** Every command the learner finished, for "the learner ran …" checks. */
+  commands: RanCommand[];
+}
+
+export interface RanCommand {
+  line: string;
+  exitCode: number;
+  at: number;
+}
+
+export interface SessionEvents {
+  /** The workspace files changed (from the editor, a lesson reset, …). */
+  files: [source: string];
+  /** A terminal command finished. */
+  command: [command: RanCommand];
+  /** The session's engine objects may have changed. */
+  objects: [];
+  ended: [];
+}
+
+export class Session extends EventEmitter<SessionEvents> {
+  readonly record: SessionRecord;
+  readonly namespace: Namespace;
+  /** Set while this session's build runs or waits for a slot. */
+  activeBuild: AbortController | undefined;
+
+  constructor(record: SessionRecord, instance: string) {
+    super();
+    this.record = record;
+    this.namespace = new Namespace(record.namespace, instance, record.expiresAt);
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get files(): WorkspaceFiles {
+    return this.record.files;
+  }
+}

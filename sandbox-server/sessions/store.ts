@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { SandboxPolicy } from '../config/policy.ts';
+import { namespaceOf } from '../scope/namespace.ts';
+import { Session, type SessionRecord } from './session.ts';
+import type { WorkspaceFiles } from './workspace.ts';
+
+export class SessionLimitError extends Error {}
+
+/**
+ * Sessions in memory, written to `<stateDir>/sessions.json` after each change (debounced), so a
+ * restarted server still knows its learners and the reaper can tell live objects from orphans.
+ */
+export class SessionStore {
+  readonly #sessions = new Map<string, Session>();
+  readonly #file: string;
+  readonly #policy: SandboxPolicy;
+  readonly #instance: string;
+  #saveTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: { stateDir: string; policy: SandboxPolicy; instance: string }) {
+    this.#policy = options.policy;
+    this.#instance = options.instance;
+    mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+    this.#file = path.join(options.stateDir, 'sessions.json');
+    this.#load();
+  }
+
+  #load(): void {
+    let records: SessionRecord[] = [];
+    try {
+      records = JSON.parse(readFileSync(this.#file, 'utf8')) as SessionRecord[];
+    } catch {
+      return; // a first start, or a torn file from a crash: start with no sessions
+    }
+    for (const record of records) {
+      if (typeof record?.id === 'string' && typeof record.namespace === 'string') {
+        this.#sessions.set(record.id, new Session(record, this.#instance));
+      }
+    }
+  }
+
+  create(files: WorkspaceFiles = {}, lessonId?: string): Session {
+    if (this.#sessions.size >= this.#policy.sessions.max) {
+      throw new SessionLimitError('this server is full: every learner seat is taken; try again later');
+    }
+    const id = randomBytes(24).toString('base64url');
+    const now = Date.now();
+    const session = new Session(
+      {
+        id,
+        namespace: namespaceOf(id),
+        createdAt: now,
+        lastSeenAt: now,
+        expiresAt: now + this.#policy.sessions.hardTtlMs,
+        files: { ...files },
+        lessonId,
+        history: [],
+        commands: [],
+      },
+      this.#instance,
+    );
+    this.#sessions.set(id, session);
+    this.changed();
+    return session;
+  }
+
+  /** The live session for this id, or undefined if it never existed or has expired. */
+  get(id: string | undefined): Session | undefined {
+    if (!id) return undefined;
+    const session = this.#sessions.get(id);
+    if (!session || this.isExpired(session)) return undefined;
+    return session;
+  }
+
+  /** Marks the session as used now, which pushes back its idle expiry. */
+  touch(session: Session): void {
+    session.record.lastSeenAt = Date.now();
+    this.changed();
+  }
+
+  isExpired(session: Session, now = Date.now()): boolean {
+    return now >= session.record.expiresAt || now - session.record.lastSeenAt >= this.#policy.sessions.idleTtlMs;
+  }
+
+  all(): Session[] {
+    return [...this.#sessions.values()];
+  }
+
+  byNamespace(namespace: string): Session | undefined {
+    return this.all().find((session) => session.record.namespace === namespace);
+  }
+
+  delete(session: Session): void {
+    this.#sessions.delete(session.id);
+    session.emit('ended');
+    this.changed();
+  }
+
+  /** Schedules a write of the state file. */
+  changed(): void {
+    this.#saveTimer ??= setTimeout(() => this.flush(), 500);
+  }
+
+  flush(): void {
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    const records = this.all().map((session) => session.record);
+    const temporary = `${this.#file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(records), { mode: 0o600 });
+    renameSync(temporary, this.#file);
+  }
+}

@@ -1,0 +1,34 @@
+import type Docker from 'dockerode';
+import { isNotFound } from '../engine/errors.ts';
+import { LABEL, namespaceOfImageTag } from '../scope/namespace.ts';
+
+/**
+ * Removes every engine object of one namespace: containers, images, volumes, then the network,
+ * which goes last because it marks the namespace as alive for the reaper.
+ */
+export async function removeNamespace(docker: Docker, namespace: string): Promise<void> {
+  const filter = { label: [`${LABEL.session}=${namespace}`] };
+  for (const container of await docker.listContainers({ all: true, filters: filter })) {
+    await docker.getContainer(container.Id).remove({ force: true, v: true }).catch(ignoreMissing);
+  }
+  const images = await docker.listImages();
+  // Keep tags first, so the last learner tag removed is the one that deletes the image.
+  const tags = images
+    .flatMap((image) => image.RepoTags ?? [])
+    .filter((tag) => namespaceOfImageTag(tag) === namespace)
+    .sort((a, b) => Number(b.startsWith('llk-')) - Number(a.startsWith('llk-')));
+  for (const tag of tags) {
+    await docker.getImage(tag).remove({ force: true }).catch(ignoreMissing);
+  }
+  const volumes = await docker.listVolumes({ filters: filter });
+  for (const volume of volumes.Volumes ?? []) {
+    await docker.getVolume(volume.Name).remove().catch(ignoreMissing);
+  }
+  for (const network of await docker.listNetworks({ filters: filter })) {
+    await docker.getNetwork(network.Id).remove().catch(ignoreMissing);
+  }
+}
+
+function ignoreMissing(error: unknown): void {
+  if (!isNotFound(error)) throw error;
+}

@@ -1,0 +1,48 @@
+import type { SandboxPolicy } from '../config/policy.ts';
+
+/** The learner's files: what the editor shows, what `cat` prints and what a build sends as context. */
+export type WorkspaceFiles = Record<string, string>;
+
+/** Relative paths of plain names: no "..", no leading slash, no hidden tricks. */
+const SAFE_PATH = /^[\w.-]+(?:\/[\w.-]+)*$/;
+
+export class WorkspaceError extends Error {}
+
+export function checkWorkspacePath(path: string): void {
+  if (!SAFE_PATH.test(path) || path.split('/').some((part) => part === '.' || part === '..')) {
+    throw new WorkspaceError(
+      `"${path}" is not a workspace file name; use letters, digits, dots, dashes and underscores, with / between folders`,
+    );
+  }
+}
+
+export function checkWorkspace(files: WorkspaceFiles, policy: SandboxPolicy): void {
+  const paths = Object.keys(files);
+  if (paths.length > policy.build.contextMaxFiles) {
+    throw new WorkspaceError(
+      `the workspace has ${paths.length} files; at most ${policy.build.contextMaxFiles} are allowed`,
+    );
+  }
+  let total = 0;
+  for (const path of paths) {
+    checkWorkspacePath(path);
+    const content = files[path];
+    if (typeof content !== 'string') throw new WorkspaceError(`${path}: the content must be text`);
+    const size = Buffer.byteLength(content);
+    if (size > policy.build.fileMaxBytes) {
+      throw new WorkspaceError(`${path} is ${size} bytes; one file may hold at most ${policy.build.fileMaxBytes}`);
+    }
+    total += size;
+  }
+  if (total > policy.build.contextMaxBytes) {
+    throw new WorkspaceError(`the workspace holds ${total} bytes; at most ${policy.build.contextMaxBytes} are allowed`);
+  }
+  // A file and a folder of the same name cannot both exist in a build context.
+  for (const path of paths) {
+    const parts = path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const folder = parts.slice(0, i).join('/');
+      if (folder in files) throw new WorkspaceError(`"${folder}" is both a file and a folder`);
+    }
+  }
+}

@@ -1,0 +1,378 @@
+import { daemonError, isNotFound } from '../../engine/errors.ts';
+import { catalogueReferences } from '../../images/catalogue.ts';
+import { formatReference, InvalidReferenceError, parseReference, type ImageReference } from '../../scope/reference.ts';
+import type { OwnImage, ScopedEngine } from '../../scope/scoped-engine.ts';
+import type { CommandContext } from '../command.ts';
+import { formatTable } from '../format/table.ts';
+import { ago, ellipsis, imageSize, shortId } from '../format/units.ts';
+import type { DockerCommand } from './spec.ts';
+import { UsageError } from './spec.ts';
+
+export function parseImageName(text: string): ImageReference {
+  try {
+    return parseReference(text);
+  } catch (error) {
+    if (error instanceof InvalidReferenceError) throw new UsageError(`${error.message}: "${text}"`);
+    throw error;
+  }
+}
+
+/** The learner's image for a name or ID, or a docker-style "No such image" error. */
+export async function requireImage(engine: ScopedEngine, text: string): Promise<OwnImage> {
+  const image = await engine.findImage(text);
+  if (!image) throw new UsageError(`Error response from daemon: No such image: ${text}`);
+  return image;
+}
+
+/** "hello" → "hello:latest"; undefined for text that can't be an image name (an ID like sha256:…). */
+function tagName(text: string): string | undefined {
+  try {
+    return formatReference(parseReference(text));
+  } catch {
+    return undefined;
+  }
+}
+
+function splitTag(tag: string): [string, string] {
+  const colon = tag.lastIndexOf(':');
+  return [tag.slice(0, colon), tag.slice(colon + 1)];
+}
+
+const imagesList: DockerCommand = {
+  path: 'image ls',
+  aliases: ['images', 'image list'],
+  usage: 'docker images [OPTIONS] [REPOSITORY[:TAG]]',
+  summary: 'List images',
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Show all images (default hides intermediate images)' },
+    { long: 'quiet', short: 'q', kind: 'bool', help: 'Only show image IDs' },
+    { long: 'filter', short: 'f', kind: 'list', value: 'filter', help: 'Filter output based on conditions provided (dangling=true|false)' },
+    { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
+  ],
+  maxArgs: 1,
+  async run(flags, { engine, io }) {
+    let images = await engine.images();
+    const [repository] = flags.positionals;
+    for (const filter of flags.lists.get('filter') ?? []) {
+      const [key, value] = filter.split('=');
+      if (key !== 'dangling' || (value !== 'true' && value !== 'false')) {
+        throw new UsageError(`invalid filter '${filter}': this sandbox supports dangling=true and dangling=false`);
+      }
+      images = images.filter((image) => (image.tags.length === 0) === (value === 'true'));
+    }
+    const rows: { repository: string; tag: string; image: OwnImage }[] = [];
+    for (const image of images.sort((a, b) => b.created - a.created)) {
+      if (image.tags.length === 0) {
+        if (!repository) rows.push({ repository: '<none>', tag: '<none>', image });
+        continue;
+      }
+      for (const tag of image.tags) {
+        const [name, version] = splitTag(tag);
+        if (repository && !matchesRepository(repository, name, version)) continue;
+        rows.push({ repository: name, tag: version, image });
+      }
+    }
+    const id = (image: OwnImage) => (flags.bools.has('no-trunc') ? image.id : shortId(image.id));
+    if (flags.bools.has('quiet')) {
+      io.out([...new Set(rows.map((row) => id(row.image)))].map((line) => `${line}\n`).join(''));
+      return 0;
+    }
+    io.out(
+      formatTable(
+        ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
+        rows.map((row) => [row.repository, row.tag, id(row.image), ago(row.image.created), imageSize(row.image.size)]),
+      ),
+    );
+    return 0;
+  },
+};
+
+function matchesRepository(filter: string, name: string, tag: string): boolean {
+  const [filterName, filterTag] = filter.includes(':') ? splitTag(filter) : [filter, undefined];
+  return filterName === name && (filterTag === undefined || filterTag === tag);
+}
+
+const imageRemove: DockerCommand = {
+  path: 'image rm',
+  aliases: ['rmi', 'image remove'],
+  usage: 'docker rmi [OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Remove one or more images',
+  flags: [
+    { long: 'force', short: 'f', kind: 'bool', help: 'Force removal of the image' },
+    { long: 'no-prune', kind: 'bool', help: 'Do not delete untagged parents' },
+  ],
+  minArgs: 1,
+  async run(flags, context) {
+    let status = 0;
+    for (const name of flags.positionals) {
+      try {
+        await removeImage(context, name, flags.bools.has('force'));
+      } catch (error) {
+        context.io.err(`${error instanceof UsageError ? error.message : context.engine.namespace.scrub(daemonError(error))}\n`);
+        status = 1;
+      }
+    }
+    return status;
+  },
+};
+
+/**
+ * `docker rmi` with the daemon's rules (daemon/images/image_delete.go), applied to the learner's
+ * view: untag when other tags remain, refuse when a container uses the image unless forced, and
+ * report the image deleted once no tag of this session points at it.
+ */
+async function removeImage({ engine, services, io }: CommandContext, name: string, force: boolean): Promise<void> {
+  const image = await requireImage(engine, name);
+  const docker = services.docker;
+  const byId = !image.tags.includes(tagName(name) ?? '');
+  const containers = (await engine.containers({ all: true })).filter((container) => container.imageId === image.id);
+  const running = containers.find((container) => container.state === 'running');
+  const stopped = containers.find((container) => container.state !== 'running');
+
+  let removeTags: string[];
+  if (!byId) {
+    const tag = tagName(name)!;
+    const internal = engine.namespace.imageTag(tag);
+    if (image.tags.length > 1) {
+      await docker.getImage(internal).remove({ noprune: true });
+      io.out(`Untagged: ${tag}\n`);
+      return;
+    }
+    const user = running ?? stopped;
+    if (user && !force) {
+      throw new UsageError(
+        `Error response from daemon: conflict: unable to remove repository reference "${name}" (must force) - container ${shortId(user.id)} is using its referenced image ${shortId(image.id)}`,
+      );
+    }
+    if (running) {
+      // Forced past a running container, docker only untags; the image stays, dangling.
+      await docker.getImage(internal).remove({ noprune: true });
+      io.out(`Untagged: ${tag}\n`);
+      return;
+    }
+    removeTags = [internal];
+  } else {
+    const repositories = new Set(image.tags.map((tag) => splitTag(tag)[0]));
+    if (repositories.size > 1 && !force) {
+      throw new UsageError(
+        `Error response from daemon: conflict: unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`,
+      );
+    }
+    if (running) {
+      throw new UsageError(
+        `Error response from daemon: conflict: unable to delete ${shortId(image.id)} (cannot be forced) - image is being used by running container ${shortId(running.id)}`,
+      );
+    }
+    if (stopped && !force) {
+      throw new UsageError(
+        `Error response from daemon: conflict: unable to delete ${shortId(image.id)} (must be forced) - image is being used by stopped container ${shortId(stopped.id)}`,
+      );
+    }
+    removeTags = image.internalTags;
+  }
+
+  // The server's keep tags go first and quietly, so the learner's last tag is the one that deletes.
+  for (const keep of image.keepTags) await docker.getImage(keep).remove({ noprune: true }).catch(() => undefined);
+  let deleted = false;
+  for (const [index, tag] of removeTags.entries()) {
+    const last = index === removeTags.length - 1;
+    const records = (await docker.getImage(tag).remove({ force: last && force })) as { Untagged?: string; Deleted?: string }[];
+    for (const record of records) {
+      if (record.Untagged) io.out(`Untagged: ${engine.namespace.scrub(record.Untagged)}\n`);
+      if (record.Deleted) {
+        io.out(`Deleted: ${record.Deleted}\n`);
+        deleted = true;
+      }
+    }
+  }
+  if (!deleted) {
+    // Another session (or the catalogue) still tags the same image; for this learner it is gone.
+    io.out(`Deleted: ${image.id}\n`);
+  }
+}
+
+const imageTag: DockerCommand = {
+  path: 'image tag',
+  aliases: ['tag'],
+  usage: 'docker tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+  summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+  flags: [],
+  minArgs: 2,
+  maxArgs: 2,
+  async run(flags, { engine, services }) {
+    const [source, target] = flags.positionals as [string, string];
+    const image = await requireImage(engine, source);
+    const ref = parseImageName(target);
+    if (ref.digest) throw new UsageError(`refusing to create a tag with a digest reference`);
+    if (ref.domain) {
+      throw new UsageError(`this sandbox has no registry at ${ref.domain}; tag images with plain names like myapp:v2`);
+    }
+    const wanted = formatReference(ref);
+    const images = await engine.images();
+    const tagged = images.filter((candidate) => candidate.tags.length > 0);
+    if (!tagged.some((candidate) => candidate.id === image.id) && tagged.length >= services.policy.quotas.images) {
+      throw new UsageError(`you have ${tagged.length} images, the most a session may keep; remove some with docker rmi`);
+    }
+    if (!image.tags.includes(wanted)) await engine.tagImage(image.id, ref);
+    return 0;
+  },
+};
+
+const imageHistory: DockerCommand = {
+  path: 'image history',
+  aliases: ['history'],
+  usage: 'docker history [OPTIONS] IMAGE',
+  summary: 'Show the history of an image',
+  flags: [
+    { long: 'human', short: 'H', kind: 'bool', help: 'Print sizes and dates in human readable format (default true)' },
+    { long: 'no-trunc', kind: 'bool', help: "Don't truncate output" },
+    { long: 'quiet', short: 'q', kind: 'bool', help: 'Only show image IDs' },
+  ],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(flags, { engine, services, io }) {
+    const image = await requireImage(engine, flags.positionals[0]!);
+    const layers = (await services.docker.getImage(image.id).history()) as {
+      Id: string;
+      Created: number;
+      CreatedBy: string;
+      Size: number;
+      Comment: string;
+    }[];
+    const noTrunc = flags.bools.has('no-trunc');
+    const id = (layer: { Id: string }) =>
+      layer.Id === '<missing>' ? '<missing>' : noTrunc ? layer.Id : shortId(layer.Id);
+    if (flags.bools.has('quiet')) {
+      io.out(layers.map((layer) => `${id(layer)}\n`).join(''));
+      return 0;
+    }
+    io.out(
+      formatTable(
+        ['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
+        layers.map((layer) => {
+          const createdBy = engine.namespace.scrub(layer.CreatedBy.replace(/\s+/g, ' '));
+          return [
+            id(layer),
+            ago(layer.Created),
+            noTrunc ? createdBy : ellipsis(createdBy, 45),
+            imageSize(layer.Size),
+            layer.Comment ?? '',
+          ];
+        }),
+      ),
+    );
+    return 0;
+  },
+};
+
+const imagePull: DockerCommand = {
+  path: 'image pull',
+  aliases: ['pull'],
+  usage: 'docker pull NAME[:TAG]',
+  summary: 'Download an image from the catalogue',
+  flags: [{ long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' }],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(flags, context) {
+    const name = flags.positionals[0]!;
+    const ref = parseImageName(name);
+    if (!ref.tag && !ref.digest && !flags.bools.has('quiet')) context.io.out('Using default tag: latest\n');
+    await pullImage(context, ref, flags.bools.has('quiet'));
+    return 0;
+  },
+};
+
+/** Pulls from the catalogue with output shaped like a registry pull. */
+export async function pullImage({ engine, io }: CommandContext, ref: ImageReference, quiet = false): Promise<string> {
+  const display = formatReference(ref);
+  const source = engine.catalogueTag(ref);
+  if (!source) {
+    throw new UsageError(
+      `Error response from daemon: pull access denied for ${ref.domain ? `${ref.domain}/` : ''}${ref.path}: this sandbox can pull only ${catalogueReferences().join(', ')}`,
+    );
+  }
+  const present = await engine.hasImage(ref);
+  const id = present ? (await engine.docker.getImage(engine.namespace.imageTag(ref)).inspect()).Id : await engine.pullFromCatalogue(ref);
+  if (quiet) {
+    io.out(`docker.io/${ref.path.includes('/') ? '' : 'library/'}${display}\n`);
+    return id;
+  }
+  const tag = ref.tag ?? 'latest';
+  io.out(`${tag}: Pulling from ${ref.path.includes('/') ? ref.path : `library/${ref.path}`}\n`);
+  if (!present) io.out(`${shortId(id)}: Pull complete\n`);
+  io.out(`Digest: ${id}\n`);
+  io.out(present ? `Status: Image is up to date for ${display}\n` : `Status: Downloaded newer image for ${display}\n`);
+  io.out(`docker.io/${ref.path.includes('/') ? '' : 'library/'}${display}\n`);
+  return id;
+}
+
+const imagePrune: DockerCommand = {
+  path: 'image prune',
+  usage: 'docker image prune [OPTIONS]',
+  summary: 'Remove unused images',
+  flags: [
+    { long: 'all', short: 'a', kind: 'bool', help: 'Remove all unused images, not just dangling ones' },
+    { long: 'force', short: 'f', kind: 'bool', help: 'Do not prompt for confirmation' },
+  ],
+  maxArgs: 0,
+  async run(flags, { engine, services, io }) {
+    const all = flags.bools.has('all');
+    const warning = all
+      ? 'WARNING! This will remove all images without at least one container associated to them.'
+      : 'WARNING! This will remove all dangling images.';
+    if (!flags.bools.has('force') && !(await io.confirm(`${warning}\nAre you sure you want to continue?`))) return 0;
+    const used = new Set((await engine.containers({ all: true })).map((container) => container.imageId));
+    const candidates = (await engine.images()).filter(
+      (image) => !used.has(image.id) && (all || image.tags.length === 0),
+    );
+    let reclaimed = 0;
+    const lines: string[] = [];
+    for (const image of candidates) {
+      for (const tag of image.keepTags) await services.docker.getImage(tag).remove().catch(() => undefined);
+      for (const tag of image.internalTags) {
+        await services.docker.getImage(tag).remove().catch(() => undefined);
+        lines.push(`untagged: ${engine.namespace.displayTag(tag)}`);
+      }
+      lines.push(`deleted: ${image.id}`);
+      reclaimed += image.size;
+    }
+    if (lines.length > 0) io.out(`Deleted Images:\n${lines.join('\n')}\n\n`);
+    io.out(`Total reclaimed space: ${imageSize(reclaimed)}\n`);
+    return 0;
+  },
+};
+
+const imageInspectNotFound = (name: string) => new UsageError(`Error: No such image: ${name}`);
+
+const imageInspect: DockerCommand = {
+  path: 'image inspect',
+  usage: 'docker image inspect [OPTIONS] IMAGE [IMAGE...]',
+  summary: 'Display detailed information on one or more images',
+  flags: [{ long: 'format', short: 'f', kind: 'string', help: 'Format the output using a Go template' }],
+  minArgs: 1,
+  async run(flags, context) {
+    const { renderInspect } = await import('./inspect.ts');
+    const results: unknown[] = [];
+    for (const name of flags.positionals) {
+      const image = await context.engine.findImage(name);
+      if (!image) throw imageInspectNotFound(name);
+      try {
+        results.push(await context.services.docker.getImage(image.id).inspect());
+      } catch (error) {
+        if (isNotFound(error)) throw imageInspectNotFound(name);
+        throw error;
+      }
+    }
+    return renderInspect(results, flags.strings.get('format'), context);
+  },
+};
+
+export const IMAGE_COMMANDS: DockerCommand[] = [
+  imagesList,
+  imageRemove,
+  imageTag,
+  imageHistory,
+  imagePull,
+  imagePrune,
+  imageInspect,
+];

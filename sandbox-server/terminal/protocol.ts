@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * The terminal WebSocket protocol (documented in docs/terminal-protocol.md).
+ * Binary frames carry terminal output, server to client. Text frames carry these JSON messages.
+ */
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  /** Keystrokes, as xterm.js reports them. */
+  z.object({ type: z.literal('stdin'), data: z.string().max(16 * 1024) }),
+  z.object({ type: z.literal('resize'), cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }),
+  /**
+   * Run one command. In a TTY terminal it is typed at the prompt where the learner sees it
+   * (the Build and Run buttons); in a lines terminal it simply runs.
+   */
+  z.object({ type: z.literal('exec'), command: z.string().min(1).max(4096) }),
+]);
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+export type ServerMessage =
+  | { type: 'ready'; mode: TerminalMode; lessonId?: string }
+  | { type: 'command-start'; command: string }
+  | { type: 'command-end'; command: string; exitCode: number }
+  /** An exec arrived while another command was still running; nothing was typed. */
+  | { type: 'busy'; command: string }
+  | { type: 'error'; message: string };
+
+/** tty: a terminal emulator with line editing. lines: one command per message, plain output. */
+export type TerminalMode = 'tty' | 'lines';
