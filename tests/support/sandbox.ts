@@ -1,0 +1,210 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { serverConfigFromEnv, type ServerConfig } from '../../sandbox-server/config/server.ts';
+import { connectEngine } from '../../sandbox-server/engine/connect.ts';
+import { createLogger } from '../../sandbox-server/log.ts';
+import { startServer, type RunningServer } from '../../sandbox-server/server.ts';
+import type { ServerMessage } from '../../sandbox-server/terminal/protocol.ts';
+
+/**
+ * A real sandbox server on a free port, on the real engine, with its own instance name and state
+ * folder so tests never touch each other's sessions. `npm test` has readied the engine already.
+ */
+export interface TestSandbox {
+  server: RunningServer;
+  url: string;
+  config: ServerConfig;
+  newLearner(files?: Record<string, string>, lessonId?: string): Promise<Learner>;
+  close(): Promise<void>;
+}
+
+export async function startTestSandbox(env: Record<string, string> = {}): Promise<TestSandbox> {
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'layerlab-test-'));
+  const instance = `t${process.pid}-${Math.floor(Math.random() * 1e6)}`;
+  const config = serverConfigFromEnv({
+    ...process.env,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LAYERLAB_INSTANCE: instance,
+    LAYERLAB_STATE_DIR: stateDir,
+    LAYERLAB_SITE_DIR: path.join(stateDir, 'no-site'),
+    ...env,
+  });
+  const server = await startServer(config, connectEngine(), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const learners: Learner[] = [];
+  return {
+    server,
+    url: server.url,
+    config,
+    async newLearner(files, lessonId) {
+      const learner = await Learner.open(server.url, files, lessonId);
+      learners.push(learner);
+      return learner;
+    },
+    async close() {
+      for (const learner of learners) learner.disconnect();
+      // Leave nothing on the engine: every test session is torn down.
+      for (const session of server.context.store.all()) {
+        server.context.store.delete(session);
+      }
+      await server.reaper.sweep();
+      await server.close();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CommandResult {
+  output: string;
+  exitCode: number;
+}
+
+/** One learner: a session cookie and a lines-mode terminal, as `layerlab shell` uses them. */
+export class Learner {
+  readonly url: string;
+  readonly cookie: string;
+  #socket: WebSocket | undefined;
+
+  private constructor(url: string, cookie: string) {
+    this.url = url;
+    this.cookie = cookie;
+  }
+
+  static async open(url: string, files?: Record<string, string>, lessonId?: string): Promise<Learner> {
+    const response = await fetch(`${url}/api/session`, {
+      method: 'POST',
+      headers: { origin: url, 'content-type': 'application/json' },
+      body: JSON.stringify({ files, lessonId }),
+    });
+    if (!response.ok) throw new Error(`session refused: ${response.status} ${await response.text()}`);
+    const cookie = response.headers.getSetCookie()[0]!.split(';')[0]!;
+    return new Learner(url, cookie);
+  }
+
+  get sessionId(): string {
+    return this.cookie.split('=')[1]!;
+  }
+
+  async setFiles(files: Record<string, string>): Promise<void> {
+    const response = await fetch(`${this.url}/api/workspace`, {
+      method: 'PUT',
+      headers: { origin: this.url, 'content-type': 'application/json', cookie: this.cookie },
+      body: JSON.stringify({ files }),
+    });
+    if (!response.ok) throw new Error(`workspace refused: ${response.status} ${await response.text()}`);
+  }
+
+  async #lines(): Promise<WebSocket> {
+    if (this.#socket && this.#socket.readyState === WebSocket.OPEN) return this.#socket;
+    this.#socket = await openTerminal(this.url, this.cookie, { mode: 'lines' });
+    return this.#socket;
+  }
+
+  /** Runs one command as a piped `layerlab shell` would, and collects what the terminal shows. */
+  async run(command: string, timeoutMs = 120_000): Promise<CommandResult> {
+    const socket = await this.#lines();
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const timer = setTimeout(() => {
+        socket.off('message', onMessage);
+        reject(new Error(`"${command}" did not finish within ${timeoutMs} ms; output so far:\n${Buffer.concat(chunks)}`));
+      }, timeoutMs);
+      const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
+        if (isBinary) {
+          chunks.push(data as Buffer);
+          return;
+        }
+        const message = JSON.parse(data.toString()) as ServerMessage;
+        if (message.type === 'command-end') {
+          clearTimeout(timer);
+          socket.off('message', onMessage);
+          resolve({ output: Buffer.concat(chunks).toString('utf8'), exitCode: message.exitCode });
+        }
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ type: 'exec', command }));
+    });
+  }
+
+  /** Runs and insists on success, for set-up steps. */
+  async ok(command: string): Promise<string> {
+    const result = await this.run(command);
+    if (result.exitCode !== 0) throw new Error(`"${command}" exited ${result.exitCode}:\n${result.output}`);
+    return result.output;
+  }
+
+  /** A TTY terminal, as the browser opens it. */
+  async tty(cols = 100, rows = 30): Promise<TtyTerminal> {
+    return new TtyTerminal(await openTerminal(this.url, this.cookie, { mode: 'tty', cols: String(cols), rows: String(rows) }));
+  }
+
+  disconnect(): void {
+    this.#socket?.close();
+  }
+}
+
+export function openTerminal(url: string, cookie: string, query: Record<string, string>, origin = url): Promise<WebSocket> {
+  const address = new URL('/api/terminal', url.replace(/^http/, 'ws'));
+  for (const [key, value] of Object.entries(query)) address.searchParams.set(key, value);
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(address, { headers: { cookie, origin } });
+    socket.once('open', () => resolve(socket));
+    socket.once('error', reject);
+    socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
+  });
+}
+
+/** A TTY terminal: send keystrokes, wait for text on the screen, see control messages. */
+export class TtyTerminal {
+  readonly socket: WebSocket;
+  screen = '';
+  readonly messages: ServerMessage[] = [];
+
+  constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) this.screen += (data as Buffer).toString('utf8');
+      else this.messages.push(JSON.parse(data.toString()) as ServerMessage);
+    });
+  }
+
+  type(data: string): void {
+    this.socket.send(JSON.stringify({ type: 'stdin', data }));
+  }
+
+  resize(cols: number, rows: number): void {
+    this.socket.send(JSON.stringify({ type: 'resize', cols, rows }));
+  }
+
+  exec(command: string): void {
+    this.socket.send(JSON.stringify({ type: 'exec', command }));
+  }
+
+  /** Resolves once the screen (since `from`) matches, or rejects with what it shows. */
+  async waitFor(pattern: RegExp | string, options: { from?: number; timeoutMs?: number } = {}): Promise<string> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    const from = options.from ?? 0;
+    while (Date.now() < deadline) {
+      const text = this.screen.slice(from);
+      if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`the terminal never showed ${pattern}; it shows:\n${JSON.stringify(this.screen.slice(from))}`);
+  }
+
+  async waitForCommandEnd(command: string, timeoutMs = 60_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const end = this.messages.find((message) => message.type === 'command-end' && message.command === command);
+      if (end && end.type === 'command-end') return end.exitCode;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`"${command}" never finished; the terminal shows:\n${JSON.stringify(this.screen.slice(-2000))}`);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
