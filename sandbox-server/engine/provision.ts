@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { connectEngine, engineAddress, engineAnswers } from './connect.ts';
+import { canInstallPackages, ensureHostPackages } from './host-packages.ts';
 
 /**
  * Gets a Docker Engine answering: the one DOCKER_HOST or the default socket names, or, on a
@@ -31,14 +32,14 @@ export async function ensureEngine(options: ProvisionOptions): Promise<Docker> {
   if (host && !host.startsWith('unix://')) {
     throw new EngineUnavailableError(`The Docker Engine at ${host} does not answer; start it, or unset DOCKER_HOST to use a local one.`);
   }
-  if (!canInstallHere()) {
+  if (!canInstallPackages()) {
     throw new EngineUnavailableError(
       `No Docker Engine answers at ${engineAddress()}; install Docker Engine (on Debian or Ubuntu: apt-get install docker.io), start it, and run this again.`,
     );
   }
   await withStartLock(async () => {
     if (await engineAnswers(docker)) return;
-    if (!commandExists('dockerd')) installDockerIo(options.logDir, log);
+    ensureHostPackages([{ provides: 'dockerd', package: 'docker.io' }, { provides: 'iptables', package: 'iptables' }], options.logDir, log);
     if (!(await engineAnswers(docker))) startDockerd(options.logDir, log);
   });
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
@@ -52,34 +53,6 @@ export async function ensureEngine(options: ProvisionOptions): Promise<Docker> {
   throw new EngineUnavailableError(
     `dockerd was started but did not answer within ${Math.round((options.startTimeoutMs ?? 60_000) / 1000)} s; see ${path.join(options.logDir, 'dockerd.log')}.`,
   );
-}
-
-function canInstallHere(): boolean {
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
-  try {
-    const release = readFileSync('/etc/os-release', 'utf8');
-    return /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(release);
-  } catch {
-    return false;
-  }
-}
-
-function commandExists(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
-}
-
-function installDockerIo(logDir: string, log: (line: string) => void): void {
-  log('Installing Debian\'s docker.io (apt-get install docker.io)…');
-  mkdirSync(logDir, { recursive: true });
-  const aptLog = path.join(logDir, 'apt-docker.log');
-  const result = spawnSync(
-    'sh',
-    ['-c', `(apt-get update -q && apt-get install -y -q --no-install-recommends docker.io iptables) >> ${JSON.stringify(aptLog)} 2>&1`],
-    { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } },
-  );
-  if (result.status !== 0 || !commandExists('dockerd')) {
-    throw new EngineUnavailableError(`Installing docker.io failed; see ${aptLog}.`);
-  }
 }
 
 /** A pid file left by a killed dockerd stops the next one from starting ("pid file found"). */

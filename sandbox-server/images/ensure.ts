@@ -12,6 +12,9 @@ import { tagImage } from './engine-images.ts';
 import { pullImage } from './pull.ts';
 import { recipeHash } from './recipe-hash.ts';
 import { buildStandIn, STAND_IN_LABELS } from './stand-ins.ts';
+import { ensureHostPackages, type HostNeed } from '../engine/host-packages.ts';
+import type { StandInRecipe } from './stand-in-recipe.ts';
+import path from 'node:path';
 
 export interface EnsureReport {
   /** The image's primary reference, e.g. 'node:18-slim'. */
@@ -127,6 +130,7 @@ async function ensureSerially(docker: Docker, options: EnsureOptions): Promise<E
     say(reference, `${why}building stand-in (${image.standIn.outline})…`);
     let imageId: string;
     try {
+      ensureHostPackages(hostNeeds(image.standIn), path.join(cacheDir, '..', 'logs'), log);
       ({ imageId } = await buildStandIn(docker, image, { cacheDir, fresh: force }));
     } catch (error) {
       throw new Error(`${reference}: ${(error as Error).message}`, { cause: error });
@@ -137,6 +141,13 @@ async function ensureSerially(docker: Docker, options: EnsureOptions): Promise<E
 
   for (const image of selected) await ensure(image);
   return reports;
+}
+
+/** The machine's own packages a recipe builds from. */
+function hostNeeds(recipe: StandInRecipe): HostNeed[] {
+  if (recipe.kind === 'busybox-static') return [{ provides: recipe.binary, package: 'busybox-static' }];
+  if (recipe.kind === 'debootstrap') return [{ provides: 'debootstrap', package: 'debootstrap' }];
+  return [];
 }
 
 /** One engine call for the whole catalogue, so a warm check costs milliseconds. */

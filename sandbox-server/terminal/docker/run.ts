@@ -299,8 +299,11 @@ async function runAttached(context: CommandContext, container: Container, plan: 
     hijack: interactive,
   })) as NodeJS.ReadWriteStream;
   const drained = pipeToTerminal(services.docker, stream, tty, io);
-  const exited = container.wait() as Promise<{ StatusCode: number }>;
   await startOrExplain(context, container, plan.remove);
+  // Asked only after start: a wait that reaches the engine while the container is still "created"
+  // answers at once with status 0 ("not-running"), so run would return before the command ends.
+  // After start, a container that already finished answers with its real exit code.
+  const exited = container.wait() as Promise<{ StatusCode: number }>;
 
   let detach: (() => void) | undefined;
   if (interactive && !io.tty) stream.end(); // piped input has nothing to send: the container reads EOF
