@@ -9,7 +9,11 @@ export interface LineEditor {
   /** Keystrokes from the client. */
   feed(data: string): void;
   prompt(): void;
-  resize(cols: number, rows: number): void;
+  /**
+   * New window size. `redraw` false only records it: readline repaints the prompt line on a resize,
+   * which must not happen while a command (or a container's TTY) owns the screen.
+   */
+  resize(cols: number, rows: number, redraw?: boolean): void;
   /** Types a whole command at the prompt, visibly, and presses Enter. */
   typeLine(command: string): void;
   /** Reads one line as an answer to a question already printed. */
@@ -106,10 +110,10 @@ export function createLineEditor(options: LineEditorOptions): LineEditor {
     prompt() {
       rl.prompt();
     },
-    resize(cols, rows) {
+    resize(cols, rows, redraw = true) {
       output.columns = cols;
       output.rows = rows;
-      output.emit('resize');
+      if (redraw) output.emit('resize');
     },
     typeLine(command) {
       rl.write(null, { ctrl: true, name: 'e' });

@@ -105,7 +105,8 @@ export class TerminalSession {
   resize(cols: number, rows: number): void {
     this.#cols = cols;
     this.#rows = rows;
-    this.#editor?.resize(cols, rows);
+    // Only a prompt (or a yes/no question) is the editor's to repaint; otherwise the command owns the screen.
+    this.#editor?.resize(cols, rows, this.#state === 'prompt' || this.#confirming);
     this.#attached?.resize(cols, rows);
   }
 

@@ -18,6 +18,13 @@ export interface TestSandbox {
   config: ServerConfig;
   newLearner(files?: Record<string, string>, lessonId?: string): Promise<Learner>;
   close(): Promise<void>;
+  /**
+   * Stops the server as a restart or a crash would: the HTTP side and the reaper stop and the
+   * state file is written, but sessions and their engine objects stay. Start another sandbox with
+   * this one's LAYERLAB_INSTANCE (and LAYERLAB_STATE_DIR to keep its sessions) to take over;
+   * remove `config.stateDir` yourself when done.
+   */
+  stop(): Promise<void>;
 }
 
 export async function startTestSandbox(env: Record<string, string> = {}): Promise<TestSandbox> {
@@ -52,6 +59,10 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
       await server.reaper.sweep();
       await server.close();
       rmSync(stateDir, { recursive: true, force: true });
+    },
+    async stop() {
+      for (const learner of learners) learner.disconnect();
+      await server.close();
     },
   };
 }
@@ -137,7 +148,17 @@ export class Learner {
 
   /** A TTY terminal, as the browser opens it. */
   async tty(cols = 100, rows = 30): Promise<TtyTerminal> {
-    return new TtyTerminal(await openTerminal(this.url, this.cookie, { mode: 'tty', cols: String(cols), rows: String(rows) }));
+    // The listener must be on before the socket opens: the prompt can arrive with the handshake.
+    let terminal: TtyTerminal | undefined;
+    await openTerminal(this.url, this.cookie, { mode: 'tty', cols: String(cols), rows: String(rows) }, this.url, (socket) => {
+      terminal = new TtyTerminal(socket);
+    });
+    return terminal!;
+  }
+
+  /** The same session in another terminal (its own socket), e.g. a second browser tab. */
+  another(): Learner {
+    return new Learner(this.url, this.cookie);
   }
 
   disconnect(): void {
@@ -145,11 +166,18 @@ export class Learner {
   }
 }
 
-export function openTerminal(url: string, cookie: string, query: Record<string, string>, origin = url): Promise<WebSocket> {
+export function openTerminal(
+  url: string,
+  cookie: string,
+  query: Record<string, string>,
+  origin = url,
+  beforeOpen?: (socket: WebSocket) => void,
+): Promise<WebSocket> {
   const address = new URL('/api/terminal', url.replace(/^http/, 'ws'));
   for (const [key, value] of Object.entries(query)) address.searchParams.set(key, value);
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(address, { headers: { cookie, origin } });
+    beforeOpen?.(socket);
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);
     socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));

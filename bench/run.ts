@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: the performance budgets of PRODUCT.md, measured in one run on this machine,
+ * sandbox and docker CLI interleaved so drift hits both alike. Prints a Markdown report and writes
+ * it to docs/benchmarks.md.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serverConfigFromEnv, PROJECT_ROOT } from '../sandbox-server/config/server.ts';
+import { prepareEngine } from '../sandbox-server/engine/prepare.ts';
+import { createLogger } from '../sandbox-server/log.ts';
+import { startServer } from '../sandbox-server/server.ts';
+import { Learner } from '../tests/support/sandbox.ts';
+import { measureBuildAndRun } from './overhead.ts';
+import { measureCachedRebuild } from './rebuild.ts';
+import { measureKeystrokeEcho } from './keystrokes.ts';
+import type { Section } from './report.ts';
+import { renderReport } from './report.ts';
+
+const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
+const config = serverConfigFromEnv({ ...process.env, PORT: '0', LAYERLAB_INSTANCE: 'bench', LAYERLAB_STATE_DIR: path.join(os.tmpdir(), `layerlab-bench-${process.pid}`) });
+const docker = await prepareEngine(config, (line) => console.error(`setup: ${line}`));
+const server = await startServer(config, docker, createLogger('silent'));
+const sections: Section[] = [];
+try {
+  const learner = await Learner.open(server.url);
+  console.error('measuring build and run --rm against the docker CLI…');
+  sections.push(...(await measureBuildAndRun(docker, learner, rounds)));
+  console.error('measuring a cached rebuild of a lesson…');
+  sections.push(await measureCachedRebuild(learner, rounds * 2));
+  console.error('measuring keystroke echo through an exec TTY…');
+  sections.push(await measureKeystrokeEcho(learner, 300));
+} finally {
+  for (const session of server.context.store.all()) server.context.store.delete(session);
+  await server.reaper.sweep();
+  await server.close();
+}
+
+const report = renderReport(sections, { rounds, cpus: os.availableParallelism(), node: process.version });
+process.stdout.write(report);
+writeFileSync(path.join(PROJECT_ROOT, 'docs', 'benchmarks.md'), report);
