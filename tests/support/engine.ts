@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { expect } from 'vitest';
+import { LABEL, namespaceOf } from '../../sandbox-server/scope/namespace.ts';
+import type { Learner } from './sandbox.ts';
+
+/** Engine-side views for tests: what a session really owns, read past the terminal. */
+
+export function namespaceOfLearner(learner: Learner): string {
+  return namespaceOf(learner.sessionId);
+}
+
+export interface NamespaceObjects {
+  containers: Docker.ContainerInfo[];
+  /** Every tag in the namespace, learner tags (`ll-<ns>/`) and keep tags (`llk-<ns>/`). */
+  imageTags: string[];
+  volumes: string[];
+  networks: string[];
+}
+
+export async function objectsOf(docker: Docker, namespace: string): Promise<NamespaceObjects> {
+  const filter = { label: [`${LABEL.session}=${namespace}`] };
+  const images = await docker.listImages();
+  return {
+    containers: await docker.listContainers({ all: true, filters: filter }),
+    imageTags: images
+      .flatMap((image) => image.RepoTags ?? [])
+      .filter((tag) => tag.startsWith(`ll-${namespace}/`) || tag.startsWith(`llk-${namespace}/`)),
+    volumes: ((await docker.listVolumes({ filters: filter })).Volumes ?? []).map((volume) => volume.Name),
+    networks: (await docker.listNetworks({ filters: filter })).map((network) => network.Name),
+  };
+}
+
+export function isEmpty(objects: NamespaceObjects): boolean {
+  return (
+    objects.containers.length === 0 &&
+    objects.imageTags.length === 0 &&
+    objects.volumes.length === 0 &&
+    objects.networks.length === 0
+  );
+}
+
+export function randomHex(length: number): string {
+  return randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length);
+}
+
+/**
+ * Runs the command against `target` and against `madeUp`, a name that never existed, and expects
+ * the same exit status and the same output once each name is blanked out.
+ */
+export async function expectAnswersAsMissing(
+  learner: Learner,
+  command: (name: string) => string,
+  target: string,
+  madeUp: string,
+): Promise<void> {
+  const real = await learner.run(command(target));
+  const fake = await learner.run(command(madeUp));
+  const blank = (text: string, name: string) => text.split(name).join('<NAME>');
+  expect(
+    { exitCode: real.exitCode, output: blank(real.output, target) },
+    `"${command(target)}" should answer as "${command(madeUp)}" does`,
+  ).toEqual({ exitCode: fake.exitCode, output: blank(fake.output, madeUp) });
+}
+
+/** One line of text, as a refusal should be: not empty, no second line. */
+export function expectOneLine(output: string): string {
+  const lines = output.split('\n').filter((line) => line.trim() !== '');
+  expect(lines, `expected one line, got:\n${output}`).toHaveLength(1);
+  return lines[0]!;
+}
