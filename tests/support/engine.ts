@@ -56,7 +56,11 @@ export async function expectAnswersAsMissing(
 ): Promise<void> {
   const real = await learner.run(command(target));
   const fake = await learner.run(command(madeUp));
-  const blank = (text: string, name: string) => text.split(name).join('<NAME>');
+  // "name:tag" also shows as "name" (e.g. "pull access denied for name").
+  const blank = (text: string, name: string) => {
+    const spellings = [name, ...(/^[^:]+:[^:/]+$/.test(name) && !name.startsWith('sha256:') ? [name.split(':')[0]!] : [])];
+    return spellings.reduce((result, spelling) => result.split(spelling).join('<NAME>'), text);
+  };
   expect(
     { exitCode: real.exitCode, output: blank(real.output, target) },
     `"${command(target)}" should answer as "${command(madeUp)}" does`,

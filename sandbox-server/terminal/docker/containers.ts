@@ -4,6 +4,7 @@ import type { OwnContainer } from '../../scope/scoped-engine.ts';
 import type { CommandContext } from '../command.ts';
 import { formatTable } from '../format/table.ts';
 import { ago, ellipsis, imageSize, shortId } from '../format/units.ts';
+import { withoutInitChanges } from './init-process.ts';
 import { checkPortsFree } from './run.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
@@ -279,7 +280,9 @@ const diff: DockerCommand = {
   maxArgs: 1,
   async run(flags, context) {
     const own = await requireContainer(context, flags.positionals[0]!);
-    const changes = ((await context.services.docker.getContainer(own.id).changes()) ?? []) as { Kind: number; Path: string }[];
+    const changes = withoutInitChanges(
+      ((await context.services.docker.getContainer(own.id).changes()) ?? []) as { Kind: number; Path: string }[],
+    );
     const kinds = ['C', 'A', 'D'];
     context.io.out(changes.map((change) => `${kinds[change.Kind] ?? '?'} ${change.Path}\n`).join(''));
     return 0;

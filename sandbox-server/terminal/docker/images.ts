@@ -351,13 +351,13 @@ const imageInspect: DockerCommand = {
   flags: [{ long: 'format', short: 'f', kind: 'string', help: 'Format the output using a Go template' }],
   minArgs: 1,
   async run(flags, context) {
-    const { renderInspect } = await import('./inspect.ts');
+    const { ownImageInspect, renderInspect } = await import('./inspect.ts');
     const results: unknown[] = [];
     for (const name of flags.positionals) {
       const image = await context.engine.findImage(name);
       if (!image) throw imageInspectNotFound(name);
       try {
-        results.push(await context.services.docker.getImage(image.id).inspect());
+        results.push(ownImageInspect(await context.services.docker.getImage(image.id).inspect(), image));
       } catch (error) {
         if (isNotFound(error)) throw imageInspectNotFound(name);
         throw error;

@@ -1,5 +1,6 @@
 import type { CommandContext } from '../command.ts';
 import { LABEL } from '../../scope/namespace.ts';
+import type { OwnImage } from '../../scope/scoped-engine.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
 
@@ -28,6 +29,14 @@ function cleanForLearner(value: unknown, context: CommandContext): unknown {
     }
     return inner;
   });
+}
+
+/**
+ * An image's inspect data with only the learner's own tags. Images are shared on the engine, so the
+ * engine's RepoTags also hold the catalogue's tags, the server's keep tags and other sessions' tags.
+ */
+export function ownImageInspect(info: object, own: OwnImage): object {
+  return { ...info, RepoTags: own.tags, RepoDigests: [] };
 }
 
 export function renderTemplate(template: string, data: unknown): string {
@@ -130,7 +139,7 @@ const inspect: DockerCommand = {
       if (type === undefined || type === 'image') {
         const image = await engine.findImage(name).catch(() => undefined);
         if (image) {
-          results.push(await services.docker.getImage(image.id).inspect());
+          results.push(ownImageInspect(await services.docker.getImage(image.id).inspect(), image));
           continue;
         }
       }

@@ -10,6 +10,7 @@ import { OBJECT_NAME, randomContainerName } from './names.ts';
 import { HOST_PATH_REFUSAL, REFUSED_RUN_FLAGS } from './refusals.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
+import { translateInitFailure } from './init-process.ts';
 import { pipeToTerminal, settleWithin } from './streams.ts';
 
 /** docker run exits 125 when docker itself fails, as opposed to the container. */
@@ -298,7 +299,7 @@ async function runAttached(context: CommandContext, container: Container, plan: 
     stderr: true,
     hijack: interactive,
   })) as NodeJS.ReadWriteStream;
-  const drained = pipeToTerminal(services.docker, stream, tty, io);
+  const drained = pipeToTerminal(services.docker, stream, tty, withEngineStartErrors(io));
   await startOrExplain(context, container, plan.remove);
   // Asked only after start: a wait that reaches the engine while the container is still "created"
   // answers at once with status 0 ("not-running"), so run would return before the command ends.
@@ -343,6 +344,21 @@ async function runAttached(context: CommandContext, container: Container, plan: 
     detach?.();
     if (plan.remove) await container.remove({ force: true, v: true }).catch(() => undefined);
   }
+}
+
+/** The container's output, with init's "exec failed" line shown as the engine's start error. */
+function withEngineStartErrors(io: CommandContext['io']): CommandContext['io'] {
+  const translated = (text: string) => (text.startsWith('[FATAL tini') ? translateInitFailure(text) : undefined);
+  return {
+    ...io,
+    err: (text) => io.err(translated(text) ?? text),
+    raw: (data) => {
+      // On a TTY tini's line is the container's first output; larger chunks are the program's own.
+      const text = data[0] === 0x5b && data.length < 1024 ? translated(Buffer.from(data).toString('utf8')) : undefined;
+      if (text) io.out(text);
+      else io.raw(data);
+    },
+  };
 }
 
 export const RUN_COMMANDS: DockerCommand[] = [run];
