@@ -6,6 +6,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { engineAnswers } from '../engine/connect.ts';
+import { registerCheckRoutes } from './check-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerTerminalSocket } from './terminal-socket.ts';
 
@@ -25,6 +26,7 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
 
   registerSessionRoutes(app, context);
   registerTerminalSocket(app, context);
+  registerCheckRoutes(app, context);
 
   app.get('/api/health', async () => ({
     ok: true,
