@@ -51,7 +51,8 @@ export async function runBuild(
   signal: AbortSignal,
 ): Promise<BuildResult> {
   const { policy } = deps;
-  const dockerfile = files[request.dockerfilePath];
+  // Own keys only: `-f __proto__` must not find Object.prototype.
+  const dockerfile = Object.hasOwn(files, request.dockerfilePath) ? files[request.dockerfilePath] : undefined;
   const failed = (message: string): BuildResult => {
     output.err(`${message}\n`);
     return { ok: false, steps: [], dockerfile: dockerfile ?? '', finishedAt: Date.now() };

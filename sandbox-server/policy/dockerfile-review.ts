@@ -91,8 +91,14 @@ export function reviewDockerfile(
       const trigger = (instruction as unknown as { getTriggerInstruction(): Instruction | null }).getTriggerInstruction();
       if (trigger?.getKeyword() === 'FROM' || trigger?.getKeyword() === 'ONBUILD') {
         report(`ONBUILD ${trigger.getKeyword()} isn't allowed`);
+      } else if (trigger && flagsOf(trigger).some((flag) => flag.getName().toLowerCase() === 'from')) {
+        // The trigger runs in a later build, where --from names whatever image that build can see.
+        report(`ONBUILD ${trigger.getKeyword()} --from isn't allowed: the trigger runs in a later build, where --from could name any image`);
       } else if (trigger) {
-        reviewInstruction(trigger, { stageNames, stageIndex, workdir, hasArchive }, report);
+        // A trigger runs in the child build, from the working directory this stage ends with, which
+        // is not known here. Resolving from "/" is the strict choice: any relative path that reaches
+        // /proc from a folder outside it reaches /proc from "/" too.
+        reviewInstruction(trigger, { stageNames, stageIndex, workdir: '/', hasArchive }, report);
       }
     }
   }
@@ -114,13 +120,19 @@ interface StageState {
 /** Checks one instruction and returns the working directory after it. */
 function reviewInstruction(instruction: Instruction, state: StageState, report: (message: string) => void): string {
   const keyword = instruction.getKeyword();
-  const flags = (instruction as unknown as { getFlags?(): { getName(): string; getValue(): string | null }[] }).getFlags?.() ?? [];
+  const flags = flagsOf(instruction);
 
   if (keyword === 'ADD' || keyword === 'COPY') {
-    const sources = sourceArguments(instruction);
+    const sources = sourceArguments(instruction).map(unquote);
     if (keyword === 'ADD') {
       const url = sources.find((source) => URL_SOURCE.test(source));
-      if (url) {
+      // The engine expands variables (from ENV, ARG or the base image) before it decides what is a URL.
+      const variable = sources.find((source) => source.includes('$'));
+      if (variable) {
+        report(
+          `ADD ${variable}: variables aren't allowed in ADD sources here (one could hold a URL the engine would fetch outside the sandbox); write the path out`,
+        );
+      } else if (url) {
         report(
           `ADD can't download ${url} here (the engine would fetch it outside the sandbox); put the file in your workspace and COPY it`,
         );
@@ -150,14 +162,34 @@ function reviewInstruction(instruction: Instruction, state: StageState, report: 
   }
 
   if (keyword === 'WORKDIR') {
-    const expanded = instruction.getExpandedArguments().map((argument) => argument.getValue()).join(' ');
-    const target = path.resolve(state.workdir, expanded || '/');
+    const written = unquote(instruction.getArguments().map((argument) => argument.getValue()).join(' '));
+    // The engine expands variables with ${a:+b} forms and the base image's ENV, which can't be
+    // followed here, so the path must be written out to be checked.
+    if (written.includes('$')) {
+      report(`WORKDIR ${written}: variables aren't allowed in WORKDIR here; write the path out, like WORKDIR /app`);
+      return state.workdir;
+    }
+    const target = path.resolve(state.workdir, written || '/');
     if (target === '/proc' || target.startsWith('/proc/')) {
-      report(`WORKDIR ${expanded} isn't allowed: /proc belongs to the kernel; pick a folder such as /app`);
+      report(`WORKDIR ${written} isn't allowed: /proc belongs to the kernel; pick a folder such as /app`);
     }
     return target;
   }
   return state.workdir;
+}
+
+type Flag = { getName(): string; getValue(): string | null };
+
+function flagsOf(instruction: Instruction): Flag[] {
+  return (instruction as unknown as { getFlags?(): Flag[] }).getFlags?.() ?? [];
+}
+
+/**
+ * A word as the engine's shell lexer reads it: quotes anywhere in it only group, so they go
+ * ("http"://x is http://x). The parser has already applied the escape character.
+ */
+function unquote(word: string): string {
+  return word.replace(/["']/g, '');
 }
 
 /** The source arguments of ADD or COPY, in either shell or JSON form. */

@@ -192,7 +192,8 @@ export class TerminalSession {
 
   #interrupt(): void {
     if (this.#running && !this.#running.signal.aborted) {
-      this.#emit(Buffer.from('^C'));
+      // On a line of its own, as a shell shows it, so "build cancelled" doesn't run on after it.
+      this.#emit(Buffer.from('^C\r\n'));
       this.#running.abort();
     }
   }

@@ -333,7 +333,7 @@ async function runAttached(context: CommandContext, container: Container, plan: 
       outcome = await Promise.race([exited, timeout]);
       if (outcome === 'timeout') {
         const name = plan.spec.name;
-        io.err(`\nThe container ignored the interrupt and keeps running; stop it with: docker stop ${name}\n`);
+        io.err(`The container ignored the interrupt and keeps running; stop it with: docker stop ${name}\n`);
         if (plan.remove) removeWhenExited(container);
         return 130;
       }

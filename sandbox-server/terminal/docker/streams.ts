@@ -11,7 +11,8 @@ export function pipeToTerminal(docker: Docker, stream: NodeJS.ReadableStream, tt
   const ended = new Promise<void>((resolve) => {
     stream.once('end', resolve);
     stream.once('close', resolve);
-    stream.once('error', () => resolve());
+    // A dying engine can error a stream more than once; every error must be handled, or Node exits.
+    stream.on('error', () => resolve());
   });
   if (tty) {
     stream.on('data', (chunk: Buffer) => io.raw(chunk));
