@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { images } from './images.ts';
+import { checkLessons, newLesson } from './lessons.ts';
 import { serve } from './serve.ts';
 import { runShell } from './shell.ts';
 
@@ -10,6 +11,8 @@ Commands:
   shell [--server URL] [--lesson ID] [--files DIR]
                                           A learner terminal from your shell; one command per line when piped
   images [--force] [--no-pull]            Make the base-image catalogue present
+  lessons check [ID...]                   Prove on the real engine that each lesson's solution passes its checks
+  lessons new SLUG                        Write a new lesson file to start from
 
 Environment: PORT and HOST set the address (default 127.0.0.1:4321); see README.md for the sandbox limits.
 `;
@@ -34,6 +37,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'images': {
       const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean' }, 'no-pull': { type: 'boolean' } } });
       return images({ force: values.force ?? false, pull: !(values['no-pull'] ?? false) && process.env.LAYERLAB_PULL !== '0' });
+    }
+    case 'lessons': {
+      const [action, ...args] = rest;
+      if (action === 'check') return checkLessons(args);
+      if (action === 'new') return newLesson(args[0]);
+      process.stderr.write('Usage: layerlab lessons check [ID...] | layerlab lessons new SLUG\n');
+      return 2;
     }
     case undefined:
     case 'help':

@@ -1,0 +1,94 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { serverConfigFromEnv } from '../config/server.ts';
+import { createSandboxContext } from '../context.ts';
+import { prepareEngine } from '../engine/prepare.ts';
+import { LessonLibrary } from '../lessons/library.ts';
+import { verifyLesson } from '../lessons/verify.ts';
+import { createLogger } from '../log.ts';
+
+/** `layerlab lessons check [ID...]`: proves lessons on the real engine. */
+export async function checkLessons(ids: string[]): Promise<number> {
+  const config = serverConfigFromEnv({ ...process.env, LAYERLAB_INSTANCE: process.env.LAYERLAB_INSTANCE ?? 'lessons-check' });
+  const library = new LessonLibrary(config.lessonsDir);
+  const unknown = ids.filter((id) => !library.get(id));
+  if (unknown.length > 0) {
+    console.error(`layerlab lessons check: no lesson named ${unknown.join(', ')} in ${config.lessonsDir}`);
+    return 1;
+  }
+  const lessons = ids.length > 0 ? ids.map((id) => library.get(id)!) : library.all();
+  const docker = await prepareEngine(config, () => undefined);
+  const context = createSandboxContext({ config, docker, lessons: library, log: createLogger('silent') });
+  let failed = 0;
+  for (const lesson of lessons) {
+    const started = performance.now();
+    const verdict = await verifyLesson(context, lesson);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const total = verdict.solution.results.length;
+    const starterFails = verdict.starter.results.filter((result) => !result.passed).length;
+    if (verdict.problems.length === 0) {
+      console.log(`✓ ${lesson.id}: the solution passes ${total}/${total} checks; the starter fails ${starterFails} (${seconds} s)`);
+      continue;
+    }
+    failed += 1;
+    console.log(`✗ ${lesson.id} (${seconds} s)`);
+    for (const problem of verdict.problems) console.log(`    ${problem}`);
+    for (const { command, result } of verdict.solution.commands.filter(({ result }) => result.exitCode !== 0)) {
+      console.log(`    solution command failed: ${command} (exit ${result.exitCode})`);
+      console.log(result.output.trimEnd().split('\n').slice(-8).map((line) => `      | ${line}`).join('\n'));
+    }
+  }
+  console.log(failed === 0 ? `All ${lessons.length} lessons proven.` : `${failed} of ${lessons.length} lessons failed.`);
+  return failed === 0 ? 0 : 1;
+}
+
+const TEMPLATE = (title: string, order: number, image: string) => `---
+title: ${title}
+summary: One or two sentences for the course list.
+order: ${order}
+objectives:
+  - Say what the learner will be able to do.
+image: ${image}
+files:
+  Dockerfile: |
+    FROM busybox
+solution:
+  Dockerfile: |
+    FROM busybox
+    CMD ["echo", "hello from ${image}"]
+checks:
+  - kind: image-config
+    title: The ${image} image runs echo
+    image: ${image}
+    cmd: ["echo", "hello from ${image}"]
+    hint:
+      - Add a CMD instruction to the Dockerfile.
+      - 'CMD ["echo", "hello from ${image}"], then build again.'
+---
+
+import Run from '../src/components/Run.astro';
+
+Write the lesson here. Give the learner a task, and a command to try:
+
+<Run command="docker build -t ${image} ." />
+`;
+
+/** `layerlab lessons new SLUG`: a lesson file with every field filled in, ready to edit and check. */
+export function newLesson(slug: string | undefined): number {
+  if (!slug || !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
+    console.error('layerlab lessons new: give a slug of lowercase words and dashes, like layer-caching');
+    return 2;
+  }
+  const config = serverConfigFromEnv();
+  const library = new LessonLibrary(config.lessonsDir);
+  const order = Math.max(0, ...library.all().map((lesson) => lesson.frontmatter.order)) + 1;
+  const file = path.join(config.lessonsDir, `${String(order).padStart(2, '0')}-${slug}.mdx`);
+  if (existsSync(file)) {
+    console.error(`layerlab lessons new: ${path.relative(process.cwd(), file)} already exists`);
+    return 1;
+  }
+  const title = slug.replace(/-/g, ' ').replace(/^\w/, (letter) => letter.toUpperCase());
+  writeFileSync(file, TEMPLATE(title, order, slug.split('-')[0]!));
+  console.log(`Wrote ${path.relative(process.cwd(), file)}. Edit it, then prove it: npx layerlab lessons check ${path.basename(file, '.mdx')}`);
+  return 0;
+}
