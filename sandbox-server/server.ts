@@ -6,6 +6,7 @@ import type { ServerConfig } from './config/server.ts';
 import { createSandboxContext, type SandboxContext } from './context.ts';
 import { buildApp } from './http/app.ts';
 import { LessonLibrary } from './lessons/library.ts';
+import { isolateSessionBridgesFromHost } from './scope/host-firewall.ts';
 import { Reaper } from './sessions/reaper.ts';
 
 export interface RunningServer {
@@ -23,6 +24,8 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, docker: Docker, log: Logger): Promise<RunningServer> {
   const context = createSandboxContext({ config, docker, lessons: new LessonLibrary(config.lessonsDir), log });
   sweepBuildCgroups();
+  const firewallProblem = isolateSessionBridgesFromHost();
+  if (firewallProblem) log.warn(firewallProblem);
   const reaper = new Reaper({ docker, store: context.store, instance: config.instance, log });
   await reaper.sweep();
   reaper.start(config.policy.reaperIntervalMs);

@@ -135,6 +135,7 @@ export async function runBuild(
       tracker.push(text);
       if (!request.quiet) output.out(engine.namespace.scrub(text));
     });
+    if (signal.aborted || timeout.aborted || outcome.error) await keepLeftovers(engine, deps.docker, tracker, buildId);
     if (signal.aborted || timeout.aborted) {
       return failed(
         timeout.aborted
@@ -154,7 +155,7 @@ export async function runBuild(
     if (!imageId) return failed('the build finished without an image');
     const inspected = await deps.docker.getImage(imageId).inspect();
     if (inspected.Size > policy.build.imageMaxBytes) {
-      await deps.docker.getImage(imageId).remove({ force: true }).catch(() => undefined);
+      await removeOverCap(engine, deps.docker, imageId, request.tags);
       return failed(
         `the image is ${humanSize(inspected.Size)}, over the ${humanSize(policy.build.imageMaxBytes)} an image may use here, so it was removed`,
       );
@@ -164,12 +165,26 @@ export async function runBuild(
     await pruneOldDangling(engine, deps.docker);
     return { ok: true, imageId, steps: tracker.steps, dockerfile, finishedAt: Date.now() };
   } catch (error) {
+    await keepLeftovers(engine, deps.docker, tracker, buildId);
     if (signal.aborted) return failed('build cancelled');
     return failed(engine.namespace.scrub(daemonError(error)));
   } finally {
     release();
     cgroup.remove();
   }
+}
+
+/**
+ * Takes back what this build tagged, never more: the same image ID can be a catalogue image (a
+ * FROM-only build) or another session's image (the build cache is shared), and a forced remove by
+ * ID would delete every tag it has. The image itself goes only once nothing tags it.
+ */
+async function removeOverCap(engine: ScopedEngine, docker: Docker, imageId: string, tags: ImageReference[]): Promise<void> {
+  // Not noprune: when this untag deletes the image, its build-cache parents that nothing else uses go too.
+  for (const tag of tags) await docker.getImage(engine.namespace.imageTag(tag)).remove().catch(() => undefined);
+  const left = await docker.getImage(imageId).inspect().catch(() => undefined);
+  // Without force the engine refuses if a container or a child image still uses it.
+  if (left && (left.RepoTags ?? []).length === 0) await docker.getImage(imageId).remove().catch(() => undefined);
 }
 
 interface BuildOutcome {
@@ -210,6 +225,24 @@ async function keepOwned(engine: ScopedEngine, docker: Docker, imageIds: string[
     const keep = engine.namespace.keepTag(`${buildId}-${index}`);
     const colon = keep.lastIndexOf(':');
     await image.tag({ repo: keep.slice(0, colon), tag: keep.slice(colon + 1) });
+  }
+}
+
+/**
+ * A build that stops part-way leaves the images of its finished steps behind as build cache, which
+ * nothing tags, so no session owns them and the reaper never finds them: disk that is never given
+ * back. A keep tag on each stage's last finished step makes them the session's; the dangling prune
+ * and the reaper then remove them (and their parents with them).
+ */
+async function keepLeftovers(engine: ScopedEngine, docker: Docker, tracker: BuildStepTracker, buildId: string): Promise<void> {
+  // A stage that got no further than FROM left nothing new: its image is the base, not a leftover.
+  const leftovers = new Map<number, string>();
+  for (const step of tracker.steps) if (step.imageId && !/^FROM\s/i.test(step.instruction)) leftovers.set(step.stage, step.imageId);
+  try {
+    await keepOwned(engine, docker, [...leftovers.values()], `${buildId}-partial`);
+    await pruneOldDangling(engine, docker);
+  } catch {
+    // best effort: the build's own error is what the learner needs to see
   }
 }
 

@@ -7,7 +7,9 @@ import { runShell } from './shell.ts';
 const USAGE = `Usage: layerlab <command>
 
 Commands:
-  serve                                   Ready the Docker Engine and base images, then serve the course (npm start)
+  serve [--dev]                           Ready the Docker Engine and base images, build the site, then serve the
+                                          course and the sandbox (npm start); --dev serves only the sandbox, for
+                                          Astro's dev server (npm run dev)
   shell [--server URL] [--lesson ID] [--files DIR]
                                           A learner terminal from your shell; one command per line when piped
   images [--force] [--no-pull]            Make the base-image catalogue present
@@ -20,8 +22,10 @@ Environment: PORT and HOST set the address (default 127.0.0.1:4321); see README.
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'serve':
-      return serve();
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { dev: { type: 'boolean' } } });
+      return serve({ dev: values.dev ?? false });
+    }
     case 'shell': {
       const { values } = parseArgs({
         args: rest,

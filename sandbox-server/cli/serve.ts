@@ -1,20 +1,32 @@
+import { watch } from 'node:fs';
 import { serverConfigFromEnv } from '../config/server.ts';
 import { prepareEngine } from '../engine/prepare.ts';
 import { createLogger } from '../log.ts';
-import { startServer } from '../server.ts';
+import { startServer, type RunningServer } from '../server.ts';
+import { ensureSite } from './site-build.ts';
 
-/** `layerlab serve` (what `npm start` runs): ready the engine, then serve until stopped. */
-export async function serve(): Promise<number> {
+export interface ServeOptions {
+  /**
+   * `npm run dev`: Astro's dev server serves the pages and proxies /api here, so the site is not
+   * built, and lesson files are re-read when an author saves them.
+   */
+  dev?: boolean;
+}
+
+/** `layerlab serve` (what `npm start` runs): ready the engine, build the site, then serve until stopped. */
+export async function serve(options: ServeOptions = {}): Promise<number> {
   const config = serverConfigFromEnv();
   const say = (line: string) => console.log(`layerlab: ${line}`);
   const docker = await prepareEngine(config, say);
+  if (!options.dev) await ensureSite(config.siteDir, say);
   const log = createLogger();
   // A classroom shares this process: a bug reached by one learner's input must not end everyone's
   // session. It is logged loudly instead.
   process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception; still serving'));
   process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled rejection; still serving'));
   const server = await startServer(config, docker, log);
-  say(`serving the course and the sandbox at ${server.url}`);
+  if (options.dev) watchLessons(server, config.lessonsDir, say);
+  say(options.dev ? `sandbox for the dev server at ${server.url}` : `serving the course and the sandbox at ${server.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       say('stopping');
@@ -24,4 +36,22 @@ export async function serve(): Promise<number> {
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+/** Re-reads the lessons shortly after a save, so new starter files and checks apply at once. */
+function watchLessons(server: RunningServer, directory: string, say: (line: string) => void): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const watcher = watch(directory, () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      try {
+        server.context.lessons.reload();
+        say('lessons reloaded');
+      } catch (error) {
+        // Astro's dev server shows the same sentence in the browser; keep serving.
+        say(`lessons not reloaded: ${(error as Error).message}`);
+      }
+    }, 150);
+  });
+  watcher.unref();
 }

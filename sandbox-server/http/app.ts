@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -36,7 +37,7 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
   }));
 
   if (existsSync(context.config.siteDir)) {
-    await app.register(fastifyStatic, { root: context.config.siteDir, extensions: ['html'] });
+    await serveSite(app, context.config.siteDir);
   } else {
     app.get('/', async (_request, reply) =>
       reply
@@ -47,4 +48,35 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     );
   }
   return app;
+}
+
+/** Astro puts a content hash in every file name under /_astro/, so those never change. */
+const IMMUTABLE_ASSETS = /^\/_astro\//;
+
+/**
+ * The built lesson site (dist/): pages as /lessons/<id>/ (a missing slash redirects), files
+ * compressed at build time sent as they are, hashed assets cached for good, and the site's own
+ * 404 page for anything else that isn't the API.
+ */
+async function serveSite(app: FastifyInstance, siteDir: string): Promise<void> {
+  await app.register(fastifyStatic, {
+    root: siteDir,
+    extensions: ['html'],
+    redirect: true,
+    preCompressed: true,
+    setHeaders: (reply, filePath) => {
+      const urlPath = `/${path.relative(siteDir, filePath).split(path.sep).join('/')}`;
+      reply.header(
+        'cache-control',
+        IMMUTABLE_ASSETS.test(urlPath) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    },
+  });
+  const notFoundPage = path.join(siteDir, '404.html');
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/') || request.method !== 'GET' || !existsSync(notFoundPage)) {
+      return reply.code(404).send({ error: `nothing at ${request.method} ${request.url.split('?')[0]}` });
+    }
+    return reply.code(404).type('text/html').send(readFileSync(notFoundPage));
+  });
 }

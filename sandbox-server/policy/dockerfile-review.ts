@@ -163,17 +163,24 @@ function reviewInstruction(instruction: Instruction, state: StageState, report: 
 
   if (keyword === 'WORKDIR') {
     const written = unquote(instruction.getArguments().map((argument) => argument.getValue()).join(' '));
-    // The engine expands variables with ${a:+b} forms and the base image's ENV, which can't be
-    // followed here, so the path must be written out to be checked.
+    const expanded = unquote(instruction.getExpandedArguments().map((argument) => argument.getValue()).join(' '));
+    const underProc = (dir: string) => {
+      const target = path.resolve(state.workdir, dir || '/');
+      return target === '/proc' || target.startsWith('/proc/');
+    };
+    const procRefusal = (dir: string) => `WORKDIR ${dir} isn't allowed: /proc belongs to the kernel; pick a folder such as /app`;
+    // The engine expands ${a:+b} forms and the base image's ENV, which the parser here gets wrong
+    // or can't see: a path with a variable in it can't be checked, so it must be written out.
     if (written.includes('$')) {
-      report(`WORKDIR ${written}: variables aren't allowed in WORKDIR here; write the path out, like WORKDIR /app`);
+      report(
+        !expanded.includes('$') && underProc(expanded)
+          ? procRefusal(expanded)
+          : `WORKDIR ${written}: variables aren't allowed in WORKDIR here; write the path out, like WORKDIR /app`,
+      );
       return state.workdir;
     }
-    const target = path.resolve(state.workdir, written || '/');
-    if (target === '/proc' || target.startsWith('/proc/')) {
-      report(`WORKDIR ${written} isn't allowed: /proc belongs to the kernel; pick a folder such as /app`);
-    }
-    return target;
+    if (underProc(written)) report(procRefusal(written));
+    return path.resolve(state.workdir, written || '/');
   }
   return state.workdir;
 }

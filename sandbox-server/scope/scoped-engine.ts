@@ -3,6 +3,7 @@ import type { ContainerInfo, ImageInfo, VolumeInspectInfo } from 'dockerode';
 import { isConflict, isNotFound } from '../engine/errors.ts';
 import { findCatalogueImage } from '../images/catalogue.ts';
 import { decodePorts, type PublishedPort } from '../policy/container-template.ts';
+import { sessionBridgeName } from './host-firewall.ts';
 import { LABEL, type Namespace } from './namespace.ts';
 import { formatReference, looksLikeImageId, parseReference, type ImageReference } from './reference.ts';
 
@@ -46,6 +47,8 @@ export class ScopedEngine {
   readonly docker: Docker;
   readonly namespace: Namespace;
   #networkReady = false;
+  /** The start in flight; the next waits for it (see startContainer). */
+  #starting: Promise<unknown> = Promise.resolve();
 
   constructor(docker: Docker, namespace: Namespace) {
     this.docker = docker;
@@ -110,10 +113,13 @@ export class ScopedEngine {
   /**
    * "Pulls" a catalogue image: tags the server's copy into the namespace, where the learner's
    * `docker images` sees it and `docker rmi` can remove it without touching anyone else's.
+   * Images carry no labels, so the session's network goes first: it is what tells every server's
+   * reaper that the namespace's image tags belong to a live session.
    */
   async pullFromCatalogue(ref: ImageReference): Promise<string> {
     const source = this.catalogueTag(ref);
     if (!source) throw new Error(`${formatReference(ref)} is not in the catalogue`);
+    await this.ensureNetwork();
     const target = this.namespace.imageTag(ref);
     const colon = target.lastIndexOf(':');
     const image = this.docker.getImage(source);
@@ -123,6 +129,7 @@ export class ScopedEngine {
   }
 
   async tagImage(imageId: string, ref: ImageReference): Promise<void> {
+    await this.ensureNetwork();
     const target = this.namespace.imageTag(ref);
     const colon = target.lastIndexOf(':');
     await this.docker.getImage(imageId).tag({ repo: target.slice(0, colon), tag: target.slice(colon + 1) });
@@ -152,6 +159,22 @@ export class ScopedEngine {
       ports: decodePorts(info.Labels?.[LABEL.ports]),
       internal: info,
     };
+  }
+
+  /**
+   * Starts one of the session's containers once `check` accepts what already runs (it throws to
+   * refuse, e.g. for the running-container quota). Starts of one session go one at a time, so two
+   * terminals of the session can't both pass the check for the last place.
+   */
+  startContainer(id: string, check: (running: OwnContainer[]) => void): Promise<void> {
+    const turn = this.#starting.then(async () => {
+      const running = await this.containers({ all: false });
+      if (running.some((container) => container.id === id)) return;
+      check(running);
+      await this.docker.getContainer(id).start();
+    });
+    this.#starting = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Docker's order: full ID, exact name, then a unique ID prefix. */
@@ -202,7 +225,11 @@ export class ScopedEngine {
           Internal: true,
           CheckDuplicate: true,
           Labels: this.namespace.labels,
-          Options: { 'com.docker.network.bridge.enable_icc': 'true' },
+          Options: {
+            'com.docker.network.bridge.enable_icc': 'true',
+            // The name the host rule recognises session bridges by (see host-firewall.ts).
+            'com.docker.network.bridge.name': sessionBridgeName(this.namespace.id),
+          },
         });
       } catch (createError) {
         if (!isConflict(createError)) throw createError;

@@ -93,9 +93,15 @@ export function createLineEditor(options: LineEditorOptions): LineEditor {
       resolve('');
       return;
     }
+    // As bash shows it: what was typed stays on screen with ^C after it, and a fresh prompt below.
+    // Ctrl-U would repaint the line empty first, so the line is dropped without a repaint: readline
+    // keeps the text, the cursor and how many rows the cursor sits below the prompt's first row.
     rl.write(null, { ctrl: true, name: 'e' });
-    rl.write(null, { ctrl: true, name: 'u' });
     output.write('^C\r\n');
+    const state = rl as unknown as { line: string; cursor: number; prevRows?: number };
+    state.line = '';
+    state.cursor = 0;
+    state.prevRows = 0;
     rl.prompt();
   });
   // Ctrl-D would close the interface; a web terminal has nothing to exit to.

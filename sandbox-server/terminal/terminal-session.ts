@@ -29,6 +29,8 @@ export interface TerminalOptions {
 
 const PROMPT = '\x1b[1;32mlearner@layerlab\x1b[0m:\x1b[1;34m~/workspace\x1b[0m$ ';
 const CTRL_C = '\x03';
+/** Cursor home and erase the screen (and scrollback), as `clear` writes them. */
+const CLEARED_SCREEN = /\x1b\[H\x1b\[2J(?:\x1b\[3J)?$/;
 const COMMANDS_KEPT = 200;
 
 type State = 'prompt' | 'running' | 'attached' | 'closed';
@@ -47,7 +49,8 @@ export class TerminalSession {
   #running: AbortController | undefined;
   #attached: AttachTarget | undefined;
   #typeahead = '';
-  #lastByte = 10;
+  /** The cursor is at the start of a line, so the next prompt needs no newline before it. */
+  #atLineStart = true;
   #gate: OutputGate | undefined;
   #queue: string[] = [];
   /** A yes/no question is waiting: keystrokes go to the line editor while a command runs. */
@@ -180,7 +183,7 @@ export class TerminalSession {
     session.emit('command', ran);
     transport.control({ type: 'command-end', command, exitCode });
     if (this.#editor) {
-      if (this.#lastByte !== 10) this.#emit(Buffer.from('\r\n'));
+      if (!this.#atLineStart) this.#emit(Buffer.from('\r\n'));
       this.#editor.prompt();
       const typeahead = this.#typeahead;
       this.#typeahead = '';
@@ -261,7 +264,9 @@ export class TerminalSession {
 
   #emit(data: Uint8Array): void {
     if (data.length === 0 || this.#state === 'closed') return;
-    this.#lastByte = data[data.length - 1]!;
+    // After a newline, or after `clear` homed the cursor on an empty screen (the prompt goes on top).
+    this.#atLineStart =
+      data[data.length - 1] === 10 || CLEARED_SCREEN.test(Buffer.from(data.subarray(-16)).toString('latin1'));
     this.#options.transport.send(data);
   }
 }

@@ -1,4 +1,6 @@
 import { lookup } from 'node:dns/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL } from '../../sandbox-server/scope/namespace.ts';
@@ -152,10 +154,13 @@ describe("another learner's objects answer as if they did not exist", () => {
     }
   });
 
-  it("a volume of the same name is B's own, empty one", async () => {
-    const seen = await b.run('docker run --rm -v avol:/data busybox ls -A /data');
-    expect(seen).toEqual({ output: '', exitCode: 0 });
-    expect((await objectsOf(docker, nsB)).volumes).toContain(`ll-${nsB}-avol`);
+  it("a volume of the same name, even the internal one, is B's own, empty one", async () => {
+    for (const name of ['avol', `ll-${nsA}-avol`]) {
+      const seen = await b.run(`docker run --rm -v ${name}:/data busybox ls -A /data`);
+      expect(seen, name).toEqual({ output: '', exitCode: 0 });
+      expect((await objectsOf(docker, nsB)).volumes).toContain(`ll-${nsB}-${name}`);
+    }
+    expect((await objectsOf(docker, nsA)).volumes).toEqual([`ll-${nsA}-avol`]);
   });
 
   it("and A's objects are untouched afterwards", async () => {
@@ -217,6 +222,23 @@ describe('networks', () => {
     expect(viaName.exitCode).not.toBe(0);
     const viaAddress = await a.run(wget(`http://${await hostAddress('deb.debian.org')}/debian/`, 3));
     expect(viaAddress.exitCode).not.toBe(0);
+  });
+
+  it('a host service listening on every interface is not reachable from a container', async () => {
+    const service = createServer((_request, response) => response.end('host-service\n'));
+    await new Promise<void>((resolve) => service.listen(0, '0.0.0.0', resolve));
+    try {
+      const port = (service.address() as AddressInfo).port;
+      const network = await docker.getNetwork(`ll-${nsA}-net`).inspect();
+      const gateway = network.IPAM!.Config![0]!.Gateway!;
+      // The control: the service answers on the session bridge's address, from the host.
+      expect(await (await fetch(`http://${gateway}:${port}/`)).text()).toBe('host-service\n');
+      const result = await a.run(wget(`http://${gateway}:${port}/`));
+      expect(result.exitCode).not.toBe(0);
+      expect(result.output).not.toContain('host-service');
+    } finally {
+      service.close();
+    }
   });
 
   it("the sandbox server's port is not reachable from a container", async () => {

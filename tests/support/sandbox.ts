@@ -83,6 +83,11 @@ export class Learner {
     this.cookie = cookie;
   }
 
+  /** A learner who already has a session cookie, e.g. after the server restarted. */
+  static resume(url: string, cookie: string): Learner {
+    return new Learner(url, cookie);
+  }
+
   static async open(url: string, files?: Record<string, string>, lessonId?: string): Promise<Learner> {
     const response = await fetch(`${url}/api/session`, {
       method: 'POST',

@@ -46,6 +46,20 @@ describe('reviewDockerfile', () => {
     expect(messages('FROM busybox\nADD app.txt /app.txt\n')).toEqual([]);
   });
 
+  it('reads ADD sources as the engine does: quotes only group, variables could hold a URL', () => {
+    expect(messages('FROM busybox\nADD "http://127.0.0.1:2375/x" /x\n')[0]).toMatch(/^2: ADD can't download http:\/\/127.0.0.1:2375\/x/);
+    expect(messages("FROM busybox\nADD 'http'://127.0.0.1/x /x\n")[0]).toMatch(/ADD can't download http:\/\/127.0.0.1\/x/);
+    expect(messages('FROM busybox\nENV U=http://127.0.0.1/x\nADD $U /x\n')[0]).toMatch(/^3: ADD \$U: variables aren't allowed in ADD sources/);
+    expect(messages('FROM busybox\nADD ${U:-http://x} /x\n')[0]).toMatch(/variables aren't allowed in ADD sources/);
+    expect(messages('FROM busybox\nONBUILD ADD $U /x\n')[0]).toMatch(/variables aren't allowed in ADD sources/);
+  });
+
+  it('refuses --from inside ONBUILD: the trigger runs in a later build with other stages', () => {
+    expect(messages('FROM busybox AS base\nFROM busybox\nONBUILD COPY --from=base /a /a\n')).toEqual([
+      "3: ONBUILD COPY --from isn't allowed: the trigger runs in a later build, where --from could name any image",
+    ]);
+  });
+
   it('refuses ADD when the workspace holds an archive dockerd would unpack', () => {
     const tar = `${'x'.repeat(257)}ustar${'\0'.repeat(10)}`;
     expect(messages('FROM busybox\nADD bundle.tar /app/\n', { 'bundle.tar': tar })[0]).toMatch(/unpack the archive/);
@@ -64,6 +78,13 @@ describe('reviewDockerfile', () => {
     expect(messages('FROM busybox\nENV D=/proc\nWORKDIR $D/self\n')[0]).toMatch(/^3: WORKDIR \/proc\/self isn't allowed/);
     expect(messages('FROM busybox\nWORKDIR /\nWORKDIR proc\n')[0]).toMatch(/WORKDIR proc isn't allowed/);
     expect(messages('FROM busybox\nWORKDIR /processes\n')).toEqual([]);
+    expect(messages('FROM busybox\nWORKDIR "/proc/self"\n')[0]).toMatch(/^2: WORKDIR \/proc\/self isn't allowed/);
+    expect(messages("FROM busybox\nWORKDIR '/pr'oc\n")[0]).toMatch(/^2: WORKDIR \/proc isn't allowed/);
+    // The parser expands ${D:+/proc} to "x" where the engine gives /proc; unknown variables come from the base image.
+    expect(messages('FROM busybox\nENV D=x\nWORKDIR ${D:+/proc}\n')[0]).toMatch(/^3: WORKDIR \$\{D:\+\/proc\}: variables aren't allowed in WORKDIR/);
+    expect(messages('FROM hello\nWORKDIR $FROM_BASE/fd\n')[0]).toMatch(/variables aren't allowed in WORKDIR/);
+    // A trigger runs from the child's working directory, unknown here: it is checked from "/".
+    expect(messages('FROM busybox\nWORKDIR /a/b/c\nONBUILD WORKDIR ../../../proc\n')[0]).toMatch(/^3: WORKDIR \.\.\/\.\.\/\.\.\/proc isn't allowed/);
   });
 
   it('refuses BuildKit-only RUN flags and notes ignored syntax directives', () => {

@@ -135,14 +135,15 @@ const start: DockerCommand = {
 
 async function startOwned(context: CommandContext, container: OwnContainer, maxRunning: number): Promise<void> {
   if (container.state === 'running') return;
-  const running = await context.engine.containers({ all: false });
-  if (running.length >= maxRunning) {
-    throw new UsageError(
-      `Error response from daemon: ${running.length} containers are already running, the most a session may run at once; stop one with docker stop NAME`,
-    );
-  }
-  checkPortsFree(container.ports, running.flatMap((other) => other.ports));
-  await context.services.docker.getContainer(container.id).start();
+  // Checked under the session's start lock, so two terminals can't both take the last place.
+  await context.engine.startContainer(container.id, (running) => {
+    if (running.length >= maxRunning) {
+      throw new UsageError(
+        `Error response from daemon: ${running.length} containers are already running, the most a session may run at once; stop one with docker stop NAME`,
+      );
+    }
+    checkPortsFree(container.ports, running.flatMap((other) => other.ports));
+  });
 }
 
 const stop: DockerCommand = {
@@ -170,10 +171,8 @@ const restart: DockerCommand = {
   async run(flags, context) {
     const seconds = waitSeconds(flags.strings.get('time'));
     return eachContainer(flags.positionals, context, async (container) => {
-      if (container.state !== 'running') {
-        const running = await context.engine.containers({ all: false });
-        checkPortsFree(container.ports, running.flatMap((other) => other.ports));
-      }
+      // Restarting a stopped container starts it: the same quota and ports apply.
+      if (container.state !== 'running') return startOwned(context, container, context.services.policy.quotas.runningContainers);
       await context.services.docker.getContainer(container.id).restart({ t: seconds });
     });
   },
@@ -257,7 +256,8 @@ const logs: DockerCommand = {
     const stopped = new Promise<void>((resolve) => context.io.signal.addEventListener('abort', () => resolve(), { once: true }));
     await Promise.race([drained, stopped]);
     (stream as unknown as { destroy?(): void }).destroy?.();
-    return 0;
+    // Ctrl-C ends the docker CLI by SIGINT, which a shell reports as 130, as run and exec do here.
+    return context.io.signal.aborted ? 130 : 0;
   },
 };
 

@@ -328,19 +328,37 @@ const imagePrune: DockerCommand = {
     let reclaimed = 0;
     const lines: string[] = [];
     for (const image of candidates) {
-      for (const tag of image.keepTags) await services.docker.getImage(tag).remove().catch(() => undefined);
-      for (const tag of image.internalTags) {
-        await services.docker.getImage(tag).remove().catch(() => undefined);
-        lines.push(`untagged: ${engine.namespace.displayTag(tag)}`);
+      // Each image's own layer sizes, read before it goes: the space reclaimed is what the deleted
+      // layers held (as the daemon counts it), not the whole image with the base it shares.
+      const layers = (await services.docker.getImage(image.id).history()) as { Id: string; Size: number }[];
+      const layerSize = (id: string) => layers.find((layer) => layer.Id === id)?.Size ?? 0;
+      let deleted = false;
+      for (const tag of [...image.keepTags, ...image.internalTags]) {
+        const records = ((await services.docker.getImage(tag).remove().catch(() => [])) ?? []) as RemoveRecord[];
+        if (image.internalTags.includes(tag)) lines.push(`untagged: ${engine.namespace.displayTag(tag)}`);
+        for (const record of records) {
+          if (!record.Deleted) continue;
+          lines.push(`deleted: ${record.Deleted}`);
+          reclaimed += layerSize(record.Deleted);
+          deleted = true;
+        }
       }
-      lines.push(`deleted: ${image.id}`);
-      reclaimed += image.size;
+      if (!deleted) {
+        // Another session still tags the same image; for this learner it is gone all the same.
+        lines.push(`deleted: ${image.id}`);
+        reclaimed += layerSize(image.id);
+      }
     }
     if (lines.length > 0) io.out(`Deleted Images:\n${lines.join('\n')}\n\n`);
     io.out(`Total reclaimed space: ${imageSize(reclaimed)}\n`);
     return 0;
   },
 };
+
+interface RemoveRecord {
+  Untagged?: string;
+  Deleted?: string;
+}
 
 const imageInspectNotFound = (name: string) => new UsageError(`Error: No such image: ${name}`);
 

@@ -3,6 +3,7 @@ import type { Container } from 'dockerode';
 import { daemonError, engineMessage, isConflict } from '../../engine/errors.ts';
 import { containerCreateOptions, type ContainerSpec, type PublishedPort, type VolumeMount } from '../../policy/container-template.ts';
 import { formatReference, InvalidReferenceError, parseReference } from '../../scope/reference.ts';
+import type { OwnContainer } from '../../scope/scoped-engine.ts';
 import type { CommandContext } from '../command.ts';
 import type { ParsedFlags } from './flags.ts';
 import { pullImage } from './images.ts';
@@ -10,7 +11,7 @@ import { OBJECT_NAME, randomContainerName } from './names.ts';
 import { HOST_PATH_REFUSAL, REFUSED_RUN_FLAGS } from './refusals.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
-import { translateInitFailure } from './init-process.ts';
+import { InitFailureFilter } from './init-process.ts';
 import { pipeToTerminal, settleWithin } from './streams.ts';
 
 /** docker run exits 125 when docker itself fails, as opposed to the container. */
@@ -82,7 +83,8 @@ function planRun(flags: ParsedFlags, context: CommandContext): RunPlan {
   const [imageText, ...command] = flags.positionals as [string, ...string[]];
   const tty = flags.bools.has('tty');
   const interactive = flags.bools.has('interactive');
-  if (tty && interactive && !context.io.tty) throw runError('the input device is not a TTY');
+  // The CLI checks this itself, before asking the daemon: no "docker:" prefix, and status 1.
+  if (tty && interactive && !context.io.tty) throw new UsageError('the input device is not a TTY');
   const name = flags.strings.get('name');
   if (name !== undefined && !OBJECT_NAME.test(name)) {
     throw runError(`Error response from daemon: Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed.`);
@@ -167,12 +169,7 @@ async function checkQuotas(context: CommandContext, plan: RunPlan): Promise<void
       `you have ${containers.length} containers, the most a session may keep; remove stopped ones with docker rm or docker container prune`,
     );
   }
-  if (running.length >= quotas.runningContainers) {
-    throw runError(
-      `${running.length} containers are already running, the most a session may run at once; stop one with docker stop NAME`,
-    );
-  }
-  checkPortsFree(plan.spec.ports, running.flatMap((container) => container.ports));
+  checkRunning(plan, running, quotas.runningContainers);
   const taken = new Set(containers.map((container) => container.name));
   if (!plan.spec.name) plan.spec.name = randomContainerName(taken);
   const newVolumes = plan.spec.volumes.filter((volume) => !volume.name || !taken.has(volume.name));
@@ -183,6 +180,15 @@ async function checkQuotas(context: CommandContext, plan: RunPlan): Promise<void
       throw runError(`a session may keep ${quotas.volumes} volumes; remove some with docker volume rm`);
     }
   }
+}
+
+function checkRunning(plan: RunPlan, running: OwnContainer[], maxRunning: number): void {
+  if (running.length >= maxRunning) {
+    throw runError(
+      `${running.length} containers are already running, the most a session may run at once; stop one with docker stop NAME`,
+    );
+  }
+  checkPortsFree(plan.spec.ports, running.flatMap((container) => container.ports));
 }
 
 export function checkPortsFree(wanted: PublishedPort[], inUse: PublishedPort[]): void {
@@ -251,7 +257,7 @@ const run: DockerCommand = {
       }
       session.emit('objects');
       if (plan.detach) {
-        await startOrExplain(context, container, plan.remove);
+        await startOrExplain(context, container, plan);
         if (plan.remove) removeWhenExited(container);
         context.io.out(`${container.id}\n`);
         return 0;
@@ -267,11 +273,20 @@ const run: DockerCommand = {
 };
 
 /** Starts a container; a failed start becomes docker's message and exit status. */
-async function startOrExplain(context: CommandContext, container: Container, removeOnFailure: boolean): Promise<void> {
+async function startOrExplain(context: CommandContext, container: Container, plan: RunPlan): Promise<void> {
   try {
-    await container.start();
+    // The quota is checked again under the session's start lock: another terminal of the same
+    // session may have started a container since checkQuotas.
+    await context.engine.startContainer(container.id, (running) =>
+      checkRunning(plan, running, context.services.policy.quotas.runningContainers),
+    );
   } catch (error) {
-    if (removeOnFailure) await container.remove({ force: true, v: true }).catch(() => undefined);
+    if (error instanceof UsageError) {
+      // Refused before it ever ran: the container this run made goes too.
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      throw error;
+    }
+    if (plan.remove) await container.remove({ force: true, v: true }).catch(() => undefined);
     const message = context.engine.namespace.scrub(engineMessage(error));
     const status = /executable file not found|no such file or directory/.test(message) ? 127 : /permission denied/.test(message) ? 126 : DOCKER_FAILED;
     throw new UsageError(`docker: Error response from daemon: ${message}.`, status);
@@ -299,8 +314,9 @@ async function runAttached(context: CommandContext, container: Container, plan: 
     stderr: true,
     hijack: interactive,
   })) as NodeJS.ReadWriteStream;
-  const drained = pipeToTerminal(services.docker, stream, tty, withEngineStartErrors(io));
-  await startOrExplain(context, container, plan.remove);
+  const output = withEngineStartErrors(io, tty);
+  const drained = pipeToTerminal(services.docker, stream, tty, output.io);
+  await startOrExplain(context, container, plan);
   // Asked only after start: a wait that reaches the engine while the container is still "created"
   // answers at once with status 0 ("not-running"), so run would return before the command ends.
   // After start, a container that already finished answers with its real exit code.
@@ -341,24 +357,25 @@ async function runAttached(context: CommandContext, container: Container, plan: 
     await settleWithin(drained, 2000);
     return outcome.StatusCode;
   } finally {
+    output.flush();
     detach?.();
     if (plan.remove) await container.remove({ force: true, v: true }).catch(() => undefined);
   }
 }
 
-/** The container's output, with init's "exec failed" line shown as the engine's start error. */
-function withEngineStartErrors(io: CommandContext['io']): CommandContext['io'] {
-  const translated = (text: string) => (text.startsWith('[FATAL tini') ? translateInitFailure(text) : undefined);
-  return {
-    ...io,
-    err: (text) => io.err(translated(text) ?? text),
-    raw: (data) => {
-      // On a TTY tini's line is the container's first output; larger chunks are the program's own.
-      const text = data[0] === 0x5b && data.length < 1024 ? translated(Buffer.from(data).toString('utf8')) : undefined;
-      if (text) io.out(text);
-      else io.raw(data);
-    },
-  };
+/**
+ * The container's output, with init's "exec failed" line shown as the engine's start error: stderr
+ * without a TTY, the one merged stream with one. `flush` passes on anything still held back.
+ */
+function withEngineStartErrors(io: CommandContext['io'], tty: boolean): { io: CommandContext['io']; flush(): void } {
+  const filter = new InitFailureFilter(
+    (data) => (tty ? io.raw(data) : io.err(data.toString('utf8'))),
+    (text) => io.err(text),
+  );
+  const filtered = tty
+    ? { ...io, raw: (data: Uint8Array) => filter.push(data) }
+    : { ...io, err: (text: string) => filter.push(Buffer.from(text, 'utf8')) };
+  return { io: filtered, flush: () => filter.flush() };
 }
 
 export const RUN_COMMANDS: DockerCommand[] = [run];

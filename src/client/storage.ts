@@ -1,0 +1,88 @@
+/**
+ * What the browser keeps per learner, in localStorage: each lesson's workspace files (so a reload,
+ * a lost connection or a server restart loses no edit), progress for the course list, and the
+ * splitter positions. Every access tolerates storage being full, blocked or corrupt.
+ */
+
+export type FileMap = Record<string, string>;
+
+export type LessonStatus = 'started' | 'complete';
+
+export interface LessonProgress {
+  status: LessonStatus;
+  /** Checks that passed last time they ran. */
+  passed: string[];
+  total: number;
+  updatedAt: number;
+}
+
+const PREFIX = 'layerlab:v1:';
+const filesKey = (lessonId: string) => `${PREFIX}files:${lessonId}`;
+const PROGRESS_KEY = `${PREFIX}progress`;
+const LAYOUT_KEY = `${PREFIX}layout`;
+
+function read<T>(key: string): T | undefined {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  } catch {
+    return undefined;
+  }
+}
+
+function write(key: string, value: unknown): void {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Full or blocked storage: the server still has the files; nothing else to do.
+  }
+}
+
+function isFileMap(value: unknown): value is FileMap {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((content) => typeof content === 'string')
+  );
+}
+
+/** The learner's files for a lesson, if they have ever changed them. */
+export function loadFiles(lessonId: string): FileMap | undefined {
+  const files = read<unknown>(filesKey(lessonId));
+  return isFileMap(files) && Object.keys(files).length > 0 ? files : undefined;
+}
+
+export function saveFiles(lessonId: string, files: FileMap): void {
+  write(filesKey(lessonId), files);
+}
+
+export function loadProgress(): Record<string, LessonProgress> {
+  const progress = read<Record<string, LessonProgress>>(PROGRESS_KEY);
+  return progress && typeof progress === 'object' ? progress : {};
+}
+
+/** Marks a lesson started (it never goes back from complete to started by itself). */
+export function markStarted(lessonId: string, total: number): void {
+  const progress = loadProgress();
+  if (progress[lessonId]) return;
+  progress[lessonId] = { status: 'started', passed: [], total, updatedAt: Date.now() };
+  write(PROGRESS_KEY, progress);
+}
+
+/** Records the latest check results; a lesson whose checks all passed once stays complete. */
+export function recordChecks(lessonId: string, passed: string[], total: number): void {
+  const progress = loadProgress();
+  const before = progress[lessonId];
+  const complete = before?.status === 'complete' || (total > 0 && passed.length === total);
+  progress[lessonId] = { status: complete ? 'complete' : 'started', passed, total, updatedAt: Date.now() };
+  write(PROGRESS_KEY, progress);
+}
+
+export function loadLayout(): Record<string, number> {
+  return read<Record<string, number>>(LAYOUT_KEY) ?? {};
+}
+
+export function saveLayout(key: string, value: number): void {
+  write(LAYOUT_KEY, { ...loadLayout(), [key]: value });
+}

@@ -1,0 +1,237 @@
+/**
+ * The learner's terminal: xterm.js fitted to its panel, speaking the sandbox terminal protocol
+ * (docs/terminal-protocol.md) over /api/terminal. Binary frames are screen output; text frames are
+ * JSON control messages. A lost socket reconnects by itself, with backoff, to the same session
+ * (or a new one with the learner's files, if the old one is gone), and says so on the screen.
+ */
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import '@xterm/xterm/css/xterm.css';
+import type { SessionOutcome } from './session.ts';
+
+type ServerMessage =
+  | { type: 'ready'; mode: string; lessonId?: string }
+  | { type: 'command-start'; command: string }
+  | { type: 'command-end'; command: string; exitCode: number }
+  | { type: 'busy'; command: string }
+  | { type: 'error'; message: string };
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export interface TerminalOptions {
+  /** Before reconnecting: make sure the session exists (it may have to be opened again). */
+  ensureSession(): Promise<SessionOutcome>;
+  /** Before a command runs (Enter, or a button): the server must have the latest files. */
+  beforeCommand(): Promise<void>;
+  onConnection(state: ConnectionState): void;
+  onCommandEnd(command: string, exitCode: number): void;
+  onBusy(command: string): void;
+}
+
+/** Raised by exec() when a command could not start. */
+export class CommandNotStarted extends Error {}
+
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
+const REPLACED_BY_ANOTHER_TERMINAL = 4000;
+const SESSION_ENDED = 4001;
+
+const dim = (text: string) => `\x1b[2m${text}\x1b[0m`;
+
+export class LessonTerminal {
+  readonly #term: Terminal;
+  readonly #fit = new FitAddon();
+  readonly #options: TerminalOptions;
+  #socket: WebSocket | undefined;
+  #attempt = 0;
+  #everOpened = false;
+  #lostNoticeShown = false;
+  #waitingForKey = false;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Outgoing frames, in order; Enter waits here until the files are saved. */
+  #outgoing: Promise<void> = Promise.resolve();
+  #waiters: { command: string; resolve(exitCode: number): void; reject(error: Error): void }[] = [];
+  #openWaiters: (() => void)[] = [];
+
+  constructor(host: HTMLElement, options: TerminalOptions) {
+    this.#options = options;
+    this.#term = new Terminal({
+      cursorBlink: true,
+      fontFamily: "ui-monospace, 'SFMono-Regular', 'JetBrains Mono', 'DejaVu Sans Mono', Menlo, Consolas, monospace",
+      fontSize: 13.5,
+      lineHeight: 1.2,
+      scrollback: 5000,
+      allowProposedApi: false,
+      theme: {
+        background: '#0d1117',
+        foreground: '#e6edf3',
+        cursor: '#58a6ff',
+        selectionBackground: '#264f78',
+        black: '#484f58',
+        red: '#ff7b72',
+        green: '#3fb950',
+        yellow: '#d29922',
+        blue: '#58a6ff',
+        magenta: '#bc8cff',
+        cyan: '#39c5cf',
+        white: '#b1bac4',
+        brightBlack: '#6e7681',
+        brightRed: '#ffa198',
+        brightGreen: '#56d364',
+        brightYellow: '#e3b341',
+        brightBlue: '#79c0ff',
+        brightMagenta: '#d2a8ff',
+        brightCyan: '#56d4dd',
+        brightWhite: '#f0f6fc',
+      },
+    });
+    this.#term.loadAddon(this.#fit);
+    host.replaceChildren();
+    this.#term.open(host);
+    this.#term.textarea?.setAttribute('aria-label', 'Terminal input');
+    this.#fitNow();
+    new ResizeObserver(() => this.#fitSoon()).observe(host);
+
+    this.#term.onData((data) => this.#onKeys(data));
+    this.#term.onResize(({ cols, rows }) => this.#send({ type: 'resize', cols, rows }));
+    this.#connect();
+  }
+
+  focus(): void {
+    this.#term.focus();
+  }
+
+  /**
+   * Types a command at the prompt, visibly (the Build and Run buttons), and resolves with its exit
+   * code when it finishes. Rejects with CommandNotStarted if another command is still running.
+   */
+  async exec(command: string): Promise<number> {
+    await this.#options.beforeCommand();
+    await this.#whenOpen();
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ command, resolve, reject });
+      this.#send({ type: 'exec', command });
+    });
+  }
+
+  #onKeys(data: string): void {
+    if (this.#waitingForKey) {
+      this.#waitingForKey = false;
+      this.#attempt = 0;
+      this.#connect();
+      return;
+    }
+    if (data.includes('\r')) {
+      // Enter may run a docker build: let a pending editor save reach the server first.
+      const ready = this.#options.beforeCommand().catch(() => undefined);
+      this.#outgoing = this.#outgoing.then(() => ready);
+    }
+    this.#send({ type: 'stdin', data });
+  }
+
+  #send(message: object): void {
+    const text = JSON.stringify(message);
+    this.#outgoing = this.#outgoing.then(() => {
+      if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(text);
+    });
+  }
+
+  #connect(): void {
+    clearTimeout(this.#reconnectTimer);
+    this.#options.onConnection('connecting');
+    const { cols, rows } = this.#term;
+    const url = new URL('/api/terminal', location.href);
+    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.search = new URLSearchParams({ mode: 'tty', cols: String(cols), rows: String(rows) }).toString();
+    const socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    this.#socket = socket;
+    socket.addEventListener('message', (event) => {
+      if (event.data instanceof ArrayBuffer) this.#term.write(new Uint8Array(event.data));
+      else this.#onControl(JSON.parse(String(event.data)) as ServerMessage);
+    });
+    socket.addEventListener('close', (event) => {
+      if (this.#socket === socket) this.#onClose(event.code);
+    });
+  }
+
+  #onControl(message: ServerMessage): void {
+    switch (message.type) {
+      case 'ready': {
+        const reconnected = this.#everOpened;
+        this.#everOpened = true;
+        this.#attempt = 0;
+        this.#lostNoticeShown = false;
+        this.#options.onConnection('open');
+        // The server may have a different size in mind after a reconnect.
+        this.#send({ type: 'resize', cols: this.#term.cols, rows: this.#term.rows });
+        if (reconnected) this.#term.write(`\r\n${dim('[reconnected to your session]')}\r\n`);
+        for (const resolve of this.#openWaiters.splice(0)) resolve();
+        break;
+      }
+      case 'command-end': {
+        const index = this.#waiters.findIndex((waiter) => waiter.command === message.command);
+        if (index >= 0) this.#waiters.splice(index, 1)[0]!.resolve(message.exitCode);
+        this.#options.onCommandEnd(message.command, message.exitCode);
+        break;
+      }
+      case 'busy': {
+        const index = this.#waiters.findIndex((waiter) => waiter.command === message.command);
+        if (index >= 0) this.#waiters.splice(index, 1)[0]!.reject(new CommandNotStarted(message.command));
+        this.#options.onBusy(message.command);
+        break;
+      }
+      case 'error':
+        console.warn(`terminal: ${message.message}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  #onClose(code: number): void {
+    this.#options.onConnection('closed');
+    // Commands typed by buttons won't report back on this socket.
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(new CommandNotStarted(waiter.command));
+    if (code === REPLACED_BY_ANOTHER_TERMINAL) {
+      this.#term.write(`\r\n${dim('[this terminal was taken over by another tab; press any key to reconnect]')}\r\n`);
+      this.#waitingForKey = true;
+      return;
+    }
+    if (!this.#lostNoticeShown && this.#everOpened) {
+      const why = code === SESSION_ENDED ? 'your session ended' : 'connection lost';
+      this.#term.write(`\r\n${dim(`[${why}; reconnecting…]`)}\r\n`);
+      this.#lostNoticeShown = true;
+    }
+    const delay = BACKOFF_MS[Math.min(this.#attempt, BACKOFF_MS.length - 1)]!;
+    this.#attempt += 1;
+    this.#reconnectTimer = setTimeout(() => void this.#reconnect(), delay);
+  }
+
+  async #reconnect(): Promise<void> {
+    try {
+      await this.#options.ensureSession();
+    } catch {
+      // The server is still away: try again later.
+      this.#onClose(1006);
+      return;
+    }
+    this.#connect();
+  }
+
+  #whenOpen(): Promise<void> {
+    if (this.#socket?.readyState === WebSocket.OPEN && this.#everOpened) return Promise.resolve();
+    return new Promise((resolve) => this.#openWaiters.push(resolve));
+  }
+
+  #fitTimer: ReturnType<typeof setTimeout> | undefined;
+  #fitSoon(): void {
+    clearTimeout(this.#fitTimer);
+    this.#fitTimer = setTimeout(() => this.#fitNow(), 50);
+  }
+
+  #fitNow(): void {
+    // A hidden panel measures as zero; keep the last good size instead.
+    const size = this.#fit.proposeDimensions();
+    if (size && size.cols >= 2 && size.rows >= 1) this.#fit.fit();
+  }
+}

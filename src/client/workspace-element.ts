@@ -1,0 +1,52 @@
+/**
+ * <lesson-workspace>: the only workspace code a lesson page loads up front. It waits until the
+ * workspace is about to scroll into view (or the learner uses one of its buttons, or a "Run in
+ * terminal" button) and only then imports the real workspace, with Monaco and xterm.
+ */
+import type { WorkspaceAction, WorkspaceController } from './workspace.ts';
+
+/** Dispatched on document by "Run in terminal" buttons. */
+export const RUN_EVENT = 'layerlab:run';
+export interface RunEventDetail {
+  commands: string[];
+}
+
+export class LessonWorkspace extends HTMLElement {
+  #controller: Promise<WorkspaceController> | undefined;
+  #observer: IntersectionObserver | undefined;
+
+  connectedCallback(): void {
+    this.#observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) void this.load();
+      },
+      { rootMargin: '200px' },
+    );
+    this.#observer.observe(this);
+    this.addEventListener('click', this.#onClick);
+    document.addEventListener(RUN_EVENT, this.#onRun);
+  }
+
+  disconnectedCallback(): void {
+    this.#observer?.disconnect();
+    document.removeEventListener(RUN_EVENT, this.#onRun);
+  }
+
+  load(): Promise<WorkspaceController> {
+    this.#observer?.disconnect();
+    this.#controller ??= import('./workspace.ts').then(({ mountWorkspace }) => mountWorkspace(this));
+    return this.#controller;
+  }
+
+  #onClick = (event: MouseEvent): void => {
+    const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action]');
+    if (!button || !this.contains(button)) return;
+    const action = button.dataset.action as WorkspaceAction;
+    void this.load().then((controller) => controller.act(action));
+  };
+
+  #onRun = (event: Event): void => {
+    const { commands } = (event as CustomEvent<RunEventDetail>).detail;
+    void this.load().then((controller) => controller.runCommands(commands));
+  };
+}

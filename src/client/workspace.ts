@@ -1,0 +1,219 @@
+/**
+ * The workspace, mounted when it comes into view: opens the sandbox session, then brings up the
+ * editor (Monaco) and the terminal (xterm) side by side, wires the toolbar, the tabs and the
+ * checks panel, and keeps the files in step with the session and the browser.
+ */
+import { ChecksPanel } from './checks.ts';
+import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
+import { SandboxSession, type SessionInfo } from './session.ts';
+import { loadFiles, markStarted, type FileMap } from './storage.ts';
+import { WorkspaceSync, type SyncState } from './workspace-sync.ts';
+import type { WorkspaceEditor } from './editor.ts';
+import type { ConnectionState, LessonTerminal } from './terminal.ts';
+import { tabOrder, type LessonData } from '../lib/workspace-files.ts';
+
+export type WorkspaceAction = 'build' | 'run' | 'check' | 'reset' | 'solve';
+
+export interface WorkspaceController {
+  act(action: WorkspaceAction): Promise<void>;
+  /** Types these commands into the terminal one after another ("Run in terminal"). */
+  runCommands(commands: string[]): Promise<void>;
+}
+
+/** After a command ends, wait this long for more before re-running the checks. */
+const CHECKS_AFTER_COMMAND_MS = 150;
+/** And again after these, when the command started a container that may still be starting up. */
+const CHECKS_AFTER_START_MS = [1500, 4000];
+const STARTS_CONTAINER = /^docker\s+(?:container\s+)?(?:run|start|restart)\b/;
+
+export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceController> {
+  const lesson = JSON.parse(root.querySelector('script[data-lesson]')!.textContent!) as LessonData;
+  const ui = {
+    status: root.querySelector<HTMLElement>('[data-status]')!,
+    tabs: root.querySelector<HTMLElement>('[data-tabs]')!,
+    editor: root.querySelector<HTMLElement>('[data-editor]')!,
+    terminal: root.querySelector<HTMLElement>('[data-terminal]')!,
+    connection: root.querySelector<HTMLElement>('.connection')!,
+    connectionLabel: root.querySelector<HTMLElement>('[data-connection-label]')!,
+    dialog: root.querySelector<HTMLDialogElement>('dialog[data-confirm]')!,
+  };
+  const checksRoot = document.querySelector<HTMLElement>('[data-checks]');
+  const checks = checksRoot ? new ChecksPanel(checksRoot, lesson) : undefined;
+
+  const say = (text: string, tone: 'info' | 'warn' | 'error' = 'info') => {
+    ui.status.textContent = text;
+    ui.status.dataset.tone = tone;
+  };
+
+  // The browser's copy wins: it has every edit, even ones the server never received.
+  const kept = loadFiles(lesson.lessonId);
+  markStarted(lesson.lessonId, lesson.checks.length);
+  let files: FileMap = kept ?? { ...lesson.files };
+
+  let sync: WorkspaceSync | undefined;
+  const session = new SandboxSession(lesson.lessonId, () => (sync ? sync.files : kept));
+
+  // Start the heavy imports while the session opens.
+  const editorModule = import('./editor.ts');
+  const terminalModule = import('./terminal.ts');
+
+  say('Connecting to your sandbox…');
+  let opened: SessionInfo | undefined;
+  try {
+    opened = await session.open(kept);
+    if (!kept) files = opened.files;
+  } catch (error) {
+    say(`Can't reach the sandbox (${(error as Error).message}); your edits are kept in this browser.`, 'warn');
+  }
+
+  sync = new WorkspaceSync({
+    lessonId: lesson.lessonId,
+    session,
+    files,
+    onState: (state: SyncState, message?: string) => {
+      if (state === 'offline') say('Saved in this browser; the sandbox is unreachable for now.', 'warn');
+      else if (state === 'refused') say(message ?? 'The sandbox refused these files.', 'error');
+      else if (state === 'saved' && ui.status.dataset.tone !== 'info') say('');
+    },
+  });
+  const workspace = sync;
+
+  // Tabs, one per file.
+  let paths = tabOrder(Object.keys(files));
+  let editor: WorkspaceEditor | undefined;
+  const selectTab = (path: string, focus = false) => {
+    for (const tab of ui.tabs.querySelectorAll<HTMLButtonElement>('[role="tab"]')) {
+      const selected = tab.dataset.file === path;
+      tab.setAttribute('aria-selected', String(selected));
+      tab.tabIndex = selected ? 0 : -1;
+      if (selected && focus) tab.focus();
+    }
+    editor?.show(path);
+  };
+  const renderTabs = (active: string) => {
+    ui.tabs.replaceChildren(
+      ...paths.map((path) => {
+        const tab = document.createElement('button');
+        tab.type = 'button';
+        tab.className = 'tab';
+        tab.setAttribute('role', 'tab');
+        tab.dataset.file = path;
+        tab.textContent = path;
+        return tab;
+      }),
+    );
+    // Astro scopes component styles with an attribute; new tabs need it too.
+    const scope = [...root.attributes].find((attribute) => attribute.name.startsWith('data-astro-cid-'));
+    if (scope) for (const tab of ui.tabs.children) tab.setAttribute(scope.name, '');
+    selectTab(active);
+  };
+  ui.tabs.addEventListener('click', (event) => {
+    const tab = (event.target as Element).closest<HTMLButtonElement>('[role="tab"]');
+    if (tab?.dataset.file) selectTab(tab.dataset.file);
+  });
+  ui.tabs.addEventListener('keydown', (event) => {
+    const index = paths.indexOf(editor?.activePath ?? '');
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (!step || index < 0) return;
+    event.preventDefault();
+    selectTab(paths[(index + step + paths.length) % paths.length]!, true);
+  });
+  renderTabs(paths[0]!);
+
+  const { createEditor } = await editorModule;
+  editor = createEditor(ui.editor, {
+    files,
+    active: paths[0]!,
+    onChange: (path, content) => workspace.edit(path, content),
+  });
+
+  // The terminal, and the checks that follow each command.
+  const { LessonTerminal, CommandNotStarted } = await terminalModule;
+  let checksTimers: ReturnType<typeof setTimeout>[] = [];
+  const terminal: LessonTerminal = new LessonTerminal(ui.terminal, {
+    ensureSession: async () => {
+      const outcome = await session.ensure();
+      if (outcome === 'reopened') void checks?.run();
+      return outcome;
+    },
+    beforeCommand: () => workspace.flush(),
+    onConnection: (state: ConnectionState) => {
+      ui.connection.dataset.connection = state;
+      ui.connectionLabel.textContent = { connecting: 'connecting…', open: 'connected', closed: 'reconnecting…' }[state];
+      if (state === 'open' && ui.status.dataset.tone === 'warn') say('');
+    },
+    onCommandEnd: (command) => {
+      for (const timer of checksTimers) clearTimeout(timer);
+      // A server in a fresh container takes a moment to listen: look again shortly after a start.
+      const delays = STARTS_CONTAINER.test(command) ? [CHECKS_AFTER_COMMAND_MS, ...CHECKS_AFTER_START_MS] : [CHECKS_AFTER_COMMAND_MS];
+      checksTimers = delays.map((delay) => setTimeout(() => void checks?.run(), delay));
+    },
+    onBusy: () =>
+      say('A command is still running: wait for it to finish, or press Ctrl-C in the terminal to stop it.', 'warn'),
+  });
+  if (opened) {
+    say('');
+    void checks?.run();
+  }
+
+  const runCommands = async (commands: string[]) => {
+    for (const command of commands) {
+      try {
+        await terminal.exec(command);
+      } catch (error) {
+        if (error instanceof CommandNotStarted) return;
+        throw error;
+      }
+    }
+  };
+
+  const replaceFiles = async (next: FileMap, done: string) => {
+    files = next;
+    paths = tabOrder(Object.keys(next));
+    const active = editor!.activePath in next ? editor!.activePath : paths[0]!;
+    editor!.setFiles(next);
+    renderTabs(active);
+    await workspace.replace(next);
+    say(done);
+  };
+
+  const act = async (action: WorkspaceAction) => {
+    switch (action) {
+      case 'build':
+        return runCommands([lesson.buildCommand]);
+      case 'run':
+        return runCommands([lesson.runCommand]);
+      case 'check':
+        return checks?.run();
+      case 'reset': {
+        const confirmed = await confirmDialog(ui.dialog, {
+          title: 'Start this lesson over?',
+          body: [
+            paragraph('Your files go back to how the lesson started, and your changes to them are lost.'),
+            paragraph('Images and containers you made stay; remove them in the terminal if you like.'),
+          ],
+          confirmLabel: 'Reset files',
+        });
+        if (confirmed) await replaceFiles({ ...lesson.files }, 'Starter files restored. Ctrl-Z in the editor undoes it.');
+        return;
+      }
+      case 'solve': {
+        const body = [paragraph('The editor gets the finished files of this lesson, in place of yours.')];
+        if (lesson.solutionCommands.length > 0) {
+          body.push(paragraph('Then these commands finish the job:'), commandBlock(lesson.solutionCommands));
+        }
+        const confirmed = await confirmDialog(ui.dialog, {
+          title: 'Show the solution?',
+          body,
+          confirmLabel: 'Show the solution',
+        });
+        if (confirmed) {
+          await replaceFiles({ ...lesson.files, ...lesson.solution }, 'Solution in place: build and run it to see the checks pass.');
+        }
+        return;
+      }
+    }
+  };
+
+  return { act, runCommands };
+}

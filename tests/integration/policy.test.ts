@@ -1,0 +1,393 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeBuildContext } from '../../sandbox-server/build/context.ts';
+import { expectOneLine, namespaceOfLearner, objectsOf } from '../support/engine.ts';
+import { startTestSandbox, type Learner, type TestSandbox } from '../support/sandbox.ts';
+
+/** What the sandbox refuses, and that a refusal leaves nothing behind on the engine. */
+
+let sandbox: TestSandbox;
+let docker: Docker;
+/** A host service the engine could reach: it records every request it gets. */
+let secretServer: Server;
+let secretUrl: string;
+const secretRequests: string[] = [];
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  docker = sandbox.server.context.docker;
+  secretServer = createServer((request, response) => {
+    secretRequests.push(request.url ?? '');
+    response.end('host-secret\n');
+  });
+  await new Promise<void>((resolve) => secretServer.listen(0, '127.0.0.1', resolve));
+  secretUrl = `http://127.0.0.1:${(secretServer.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  secretServer?.close();
+});
+
+describe('docker run and exec flags that would loosen the sandbox', () => {
+  const refused: [string, RegExp][] = [
+    ['docker run --privileged busybox true', /^--privileged: privileged mode isn't available here/],
+    ['docker run --privileged=true busybox true', /^--privileged: /],
+    ['docker run --cap-add SYS_ADMIN busybox true', /^--cap-add: extra capabilities can't be added here/],
+    ['docker run --cap-add=ALL busybox true', /^--cap-add: /],
+    ['docker run --network host busybox true', /^--network: containers join your session's private network/],
+    ['docker run --network=host busybox true', /^--network: /],
+    ['docker run --net=host busybox true', /^--net: /],
+    ['docker run --pid host busybox true', /^--pid: host namespaces aren't available here/],
+    ['docker run --pid=host busybox true', /^--pid: /],
+    ['docker run --ipc=host busybox true', /^--ipc: /],
+    ['docker run --userns=host busybox true', /^--userns: /],
+    ['docker run --device /dev/sda busybox true', /^--device: devices can't be passed into containers here/],
+    ['docker run --security-opt seccomp=unconfined busybox true', /^--security-opt: security options are fixed here/],
+    ['docker run --security-opt=apparmor=unconfined busybox true', /^--security-opt: /],
+    ['docker run -m 4g busybox true', /^-m: limits are set by the sandbox/],
+    ['docker run -dm 4g busybox true', /^-m: /],
+    ['docker run --memory=4g busybox true', /^--memory: /],
+    ['docker run --memory-swap -1 busybox true', /^--memory-swap: /],
+    ['docker run --pids-limit -1 busybox true', /^--pids-limit: /],
+    ['docker run --mount type=bind,source=/,target=/host busybox true', /^--mount: use -v NAME:\/path for a named volume/],
+    ['docker run --volumes-from box busybox true', /^--volumes-from: /],
+    ['docker run --runtime=runc busybox true', /^--runtime: /],
+    ['docker run --cgroup-parent=/ busybox true', /^--cgroup-parent: /],
+    ['docker run --oom-kill-disable busybox true', /^--oom-kill-disable: /],
+    ['docker run --sysctl net.ipv4.ip_forward=1 busybox true', /^--sysctl: /],
+    ['docker run --ulimit nproc=-1 busybox true', /^--ulimit: /],
+    ['docker run -l org.layerlab.session=x busybox true', /^-l: labels are reserved/],
+    ['docker run --label=org.layerlab.expires=0 busybox true', /^--label: /],
+    ['docker run --tmpfs /x busybox true', /^unknown flag: --tmpfs/],
+    ['docker run --cgroupns=host busybox true', /^unknown flag: --cgroupns/],
+    ['docker exec --privileged box true', /^--privileged: privileged mode isn't available here/],
+  ];
+  const hostPaths = [
+    'docker run -v /:/host busybox true',
+    'docker run -v ./x:/x busybox true',
+    'docker run -v=/etc:/etc busybox true',
+    'docker run --volume /var/run/docker.sock:/var/run/docker.sock busybox true',
+    'docker run -v ~/x:/x busybox true',
+    'docker run -v ../x:/x busybox true',
+    'docker run -v data/../..:/x busybox true',
+  ];
+
+  it('each gets one line saying what to do instead, and creates nothing', async () => {
+    const learner = await sandbox.newLearner();
+    const namespace = namespaceOfLearner(learner);
+    await learner.ok('docker run -d --name box busybox sleep 300');
+    const before = await objectsOf(docker, namespace);
+    expect(before.containers).toHaveLength(1);
+
+    for (const [command, expected] of refused) {
+      const result = await learner.run(command);
+      expect(result.exitCode, command).not.toBe(0);
+      expect(expectOneLine(result.output), command).toMatch(expected);
+    }
+    for (const command of hostPaths) {
+      const result = await learner.run(command);
+      expect(result, command).toEqual({
+        output: "docker: host paths can't be mounted here; use a named volume: -v data:/data\n",
+        exitCode: 125,
+      });
+    }
+
+    const after = await objectsOf(docker, namespace);
+    expect(after.containers.map((container) => container.Id)).toEqual(before.containers.map((container) => container.Id));
+    expect(after.volumes).toEqual(before.volumes);
+    expect(after.imageTags.sort()).toEqual(before.imageTags.sort());
+  });
+
+  it('a named volume is what works instead', async () => {
+    const learner = await sandbox.newLearner();
+    await learner.ok('docker pull -q busybox');
+    expect(await learner.run('docker run --rm -v data:/data busybox sh -c "echo kept > /data/f"')).toEqual({ output: '', exitCode: 0 });
+    expect(await learner.run('docker run --rm -v data:/data busybox cat /data/f')).toEqual({ output: 'kept\n', exitCode: 0 });
+  });
+});
+
+describe('Dockerfiles refused before the engine builds', () => {
+  let learner: Learner;
+  let namespace: string;
+  beforeAll(async () => {
+    learner = await sandbox.newLearner();
+    namespace = namespaceOfLearner(learner);
+  });
+
+  /** Builds `dockerfile` and expects the review to refuse it at `line`, with nothing built. */
+  async function expectRefused(dockerfile: string, line: number, message: RegExp): Promise<string> {
+    const before = await objectsOf(docker, namespace);
+    await learner.setFiles({ Dockerfile: dockerfile, 'app.txt': 'hello\n' });
+    const result = await learner.run('docker build -t refused .');
+    expect(result.exitCode, dockerfile).toBe(1);
+    expect(result.output, dockerfile).not.toMatch(/Step 1|Sending build context/);
+    expect(result.output, dockerfile).toMatch(new RegExp(`^Error: Dockerfile:${line}: ${message.source}`, 'm'));
+    const after = await objectsOf(docker, namespace);
+    expect(after.imageTags.sort(), dockerfile).toEqual(before.imageTags.sort());
+    return result.output;
+  }
+
+  it('the engine itself would fetch an ADD URL from the host (the control for the tests below)', async () => {
+    const context = makeBuildContext({ Dockerfile: '' }, 'Dockerfile', `FROM busybox\nADD ${secretUrl}/control /control\n`);
+    const stream = await docker.buildImage(context.stream, { version: '1', networkmode: 'none', rm: true, forcerm: true } as Docker.ImageBuildOptions);
+    const events = await new Promise<{ aux?: { ID?: string } }[]>((resolve, reject) =>
+      docker.modem.followProgress(stream, (error: Error | null, output: { aux?: { ID?: string } }[]) => (error ? reject(error) : resolve(output))),
+    );
+    expect(secretRequests).toEqual(['/control']);
+    const id = events.find((event) => event.aux?.ID)?.aux?.ID;
+    if (id) await docker.getImage(id).remove({ force: false }).catch(() => undefined);
+    secretRequests.length = 0;
+  });
+
+  it('ADD of a URL, however it is spelled, never reaches the host', async () => {
+    const url = `${secretUrl}/secret`;
+    const spellings: [string, number][] = [
+      [`FROM busybox\nADD ${url} /s\n`, 2],
+      [`FROM busybox\nADD "${url}" /s\n`, 2],
+      [`FROM busybox\nADD '${url}' /s\n`, 2],
+      [`FROM busybox\nADD ["${url}", "/s"]\n`, 2],
+      [`FROM busybox\nADD --chown=1:1 ${url} /s\n`, 2],
+      [`FROM busybox\nADD ht\\tp://${url.slice(7)} /s\n`, 2],
+      [`FROM busybox\nENV U=${url}\nADD $U /s\n`, 3],
+      [`FROM busybox\nARG U=${url}\nADD \${U} /s\n`, 3],
+      [`FROM busybox\nENV H=127.0.0.1\nADD http://$H:${new URL(url).port}/secret /s\n`, 3],
+      [`FROM busybox\nONBUILD ADD ${url} /s\n`, 2],
+      [`FROM busybox\nENV U=${url}\nONBUILD ADD $U /s\n`, 3],
+    ];
+    for (const [dockerfile, line] of spellings) await expectRefused(dockerfile, line, /ADD /);
+    expect(secretRequests).toEqual([]);
+  });
+
+  it('FROM takes only the catalogue, own images and earlier stages, written out', async () => {
+    await expectRefused('ARG BASE=busybox\nFROM $BASE\n', 2, /FROM \$BASE: variables aren't allowed in FROM here/);
+    await expectRefused('FROM ${BASE:-busybox}\n', 1, /FROM \$\{BASE:-busybox\}: variables aren't allowed/);
+    const missing = await expectRefused('FROM python:3.12\n', 1, /FROM python:3\.12: this image isn't available here; you can build FROM /);
+    expect(missing).toContain('python:3.11-slim');
+    expect(missing).toContain('busybox:latest');
+    await expectRefused(`FROM alpine@sha256:${'a'.repeat(64)}\n`, 1, /FROM alpine@sha256:a+: pinning by digest isn't available here/);
+    await expectRefused('FROM busybox@sha256:' + 'b'.repeat(64) + '\n', 1, /FROM busybox@sha256:b+: pinning by digest/);
+    await expectRefused('FROM registry.example.com/app:1\n', 1, /FROM registry\.example\.com\/app:1: this sandbox can't reach the registry/);
+    await expectRefused('FROM --platform=linux/arm64 busybox\n', 1, /FROM --platform isn't supported here/);
+  });
+
+  it('COPY --from names an earlier stage only, also in ONBUILD', async () => {
+    await expectRefused('FROM busybox\nCOPY --from=busybox /bin/sh /sh\n', 2, /COPY --from=busybox: --from must name an earlier build stage here/);
+    await expectRefused('FROM busybox\nCOPY --from=nginx:1.22 / /x\n', 2, /COPY --from=nginx:1\.22: /);
+    await expectRefused('FROM busybox\nCOPY --from=later / /x\nFROM busybox AS later\n', 2, /COPY --from=later: /);
+    await expectRefused('FROM busybox\nCOPY --from=0 / /x\n', 2, /COPY --from=0: /);
+    // A trigger runs in someone's later build, where the name means whatever that build has.
+    await expectRefused('FROM busybox AS base\nFROM busybox\nONBUILD COPY --from=base / /x\n', 3, /ONBUILD COPY --from/);
+  });
+
+  it('WORKDIR never lands under /proc', async () => {
+    await expectRefused('FROM busybox\nWORKDIR /proc/self/fd/7\n', 2, /WORKDIR \/proc\/self\/fd\/7 isn't allowed/);
+    await expectRefused('FROM busybox\nWORKDIR /proc\n', 2, /WORKDIR \/proc isn't allowed/);
+    await expectRefused('FROM busybox\nWORKDIR /\nWORKDIR proc/self/fd/7\n', 3, /WORKDIR proc\/self\/fd\/7 isn't allowed/);
+    await expectRefused('FROM busybox\nWORKDIR /app\nWORKDIR ../proc/self\n', 3, /WORKDIR \.\.\/proc\/self isn't allowed/);
+    await expectRefused('FROM busybox\nWORKDIR "/proc/self/fd/7"\n', 2, /WORKDIR /);
+    await expectRefused("FROM busybox\nWORKDIR '/proc'/self\n", 2, /WORKDIR /);
+    await expectRefused('FROM busybox\nENV D=/proc\nWORKDIR $D\n', 3, /WORKDIR /);
+    await expectRefused('FROM busybox\nENV D=x\nWORKDIR ${D:+/proc}\n', 3, /WORKDIR /);
+    await expectRefused('FROM busybox\nWORKDIR ${D:-/proc}/self\n', 2, /WORKDIR /);
+    await expectRefused('FROM busybox\nWORKDIR /a/b/c\nONBUILD WORKDIR ../../../proc\n', 3, /WORKDIR /);
+  });
+
+  it('BuildKit-only RUN flags are refused', async () => {
+    await expectRefused('FROM busybox\nRUN --mount=type=cache,target=/root true\n', 2, /RUN --mount needs BuildKit/);
+    await expectRefused('FROM busybox\nRUN --network=host true\n', 2, /RUN --network needs BuildKit/);
+    await expectRefused('FROM busybox\nRUN --security=insecure true\n', 2, /RUN --security needs BuildKit/);
+  });
+
+  it('a # syntax= directive is ignored with a note, and the build goes on', async () => {
+    await learner.setFiles({ Dockerfile: '# syntax=evil.example.com/frontend:1\nFROM busybox\nRUN echo built\n' });
+    const result = await learner.run('docker build -t syntax .');
+    expect(result.exitCode).toBe(0);
+    expect(result.output).toContain('note: "# syntax=evil.example.com/frontend:1" is ignored: this sandbox builds with the classic builder, not BuildKit');
+    expect(result.output).toMatch(/Step 1\/2 : FROM busybox/);
+  });
+
+  it('a build has no network', async () => {
+    await learner.setFiles({
+      Dockerfile: 'FROM busybox\nRUN timeout 3 wget -q -O /dev/null http://deb.debian.org/debian/ || (echo "no network: $?" && exit 7)\n',
+    });
+    const result = await learner.run('docker build --no-cache -t netless .');
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(/no network: \d+/);
+    expect(result.output).toMatch(/returned a non-zero code: 7/);
+  });
+});
+
+describe('the workspace API', () => {
+  async function put(learner: Learner, files: Record<string, string>, method = 'PUT') {
+    const body = method === 'PUT' ? { files } : { changes: files };
+    const response = await fetch(`${learner.url}/api/workspace`, {
+      method,
+      headers: { origin: learner.url, 'content-type': 'application/json', cookie: learner.cookie },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as { error?: string; files?: Record<string, string> } };
+  }
+
+  it('refuses bad paths and oversized workspaces with a sentence, and keeps the files it had', async () => {
+    const original = { Dockerfile: 'FROM busybox\n' };
+    const learner = await sandbox.newLearner(original);
+    const oneMiB = 'x'.repeat(1024 ** 2);
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ '../x': 'x' }, /^"\.\.\/x" is not a workspace file name; use letters, digits, dots, dashes and underscores, with \/ between folders$/],
+      [{ '/etc/passwd': 'x' }, /^"\/etc\/passwd" is not a workspace file name/],
+      [{ 'a/../../x': 'x' }, /^"a\/\.\.\/\.\.\/x" is not a workspace file name/],
+      [{ './Dockerfile': 'x' }, /is not a workspace file name/],
+      [{ 'a//b': 'x' }, /is not a workspace file name/],
+      [{ 'a\\b': 'x' }, /is not a workspace file name/],
+      [{ 'x\n': 'x' }, /is not a workspace file name/],
+      [Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`f${i}`, ''])), /^the workspace has 201 files; at most 200 are allowed$/],
+      [{ big: `${oneMiB}x` }, /^big is 1048577 bytes; one file may hold at most 1048576$/],
+      [Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`f${i}`, oneMiB])), /^the workspace holds 9437184 bytes; at most 8388608 are allowed$/],
+      [{ a: 'x', 'a/b': 'y' }, /^"a" is both a file and a folder$/],
+    ];
+    for (const [files, message] of cases) {
+      const response = await put(learner, files);
+      expect(response.status, Object.keys(files)[0]).toBe(400);
+      expect(response.body.error, Object.keys(files)[0]).toMatch(message);
+    }
+    const patched = await put(learner, { '../escape': 'x' }, 'PATCH');
+    expect(patched.status).toBe(400);
+    expect(patched.body.error).toMatch(/is not a workspace file name/);
+    const session = await fetch(`${learner.url}/api/session`, {
+      method: 'POST',
+      headers: { origin: learner.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ files: { '../../etc/cron.d/x': 'x' } }),
+    });
+    expect(session.status).toBe(400);
+
+    const now = await fetch(`${learner.url}/api/workspace`, { headers: { cookie: learner.cookie } });
+    expect(((await now.json()) as { files: unknown }).files).toEqual(original);
+  });
+
+  it('docker build -f only reads workspace files', async () => {
+    const learner = await sandbox.newLearner({ Dockerfile: 'FROM busybox\n' });
+    for (const file of ['../Dockerfile', '/etc/passwd', '__proto__', 'constructor', 'toString']) {
+      const result = await learner.run(`docker build -f ${file} .`);
+      expect(result, file).toEqual({ output: `unable to prepare context: the workspace has no ${file.replace(/^\.\//, '')}\n`, exitCode: 1 });
+    }
+  });
+});
+
+describe('quotas', () => {
+  it('a sixth running container is refused with a sentence', async () => {
+    const learner = await sandbox.newLearner();
+    const namespace = namespaceOfLearner(learner);
+    await learner.ok('docker run --name stopped busybox true');
+    for (let i = 0; i < 5; i++) await learner.ok('docker run -d busybox sleep 300');
+    const sixth = await learner.run('docker run -d busybox sleep 300');
+    expect(sixth).toEqual({
+      output: 'docker: 5 containers are already running, the most a session may run at once; stop one with docker stop NAME\n',
+      exitCode: 125,
+    });
+    for (const command of ['docker start stopped', 'docker restart stopped']) {
+      const started = await learner.run(command);
+      expect(started, command).toEqual({
+        output: 'Error response from daemon: 5 containers are already running, the most a session may run at once; stop one with docker stop NAME\n',
+        exitCode: 1,
+      });
+    }
+    const running = (await objectsOf(docker, namespace)).containers.filter((container) => container.State === 'running');
+    expect(running).toHaveLength(5);
+  });
+
+  it('running containers stay within the quota when one session runs from several terminals at once', async () => {
+    const learner = await sandbox.newLearner();
+    const namespace = namespaceOfLearner(learner);
+    for (let i = 0; i < 3; i++) await learner.ok('docker run -d busybox sleep 300');
+    const terminals = [learner, learner.another(), learner.another()];
+    const results = await Promise.all(terminals.map((terminal) => terminal.run('docker run -d busybox sleep 300')));
+    expect(results.filter((result) => result.exitCode === 0)).toHaveLength(2);
+    for (const refused of results.filter((result) => result.exitCode !== 0)) {
+      expect(refused.output).toMatch(/^docker: 5 containers are already running/);
+    }
+    // The refused run leaves no created-but-never-started container behind.
+    const containers = (await objectsOf(docker, namespace)).containers;
+    expect(containers.map((container) => container.State)).toEqual(Array(5).fill('running'));
+    for (const terminal of terminals.slice(1)) terminal.disconnect();
+  });
+
+  it('a second build in the same session is refused while the first runs', async () => {
+    const learner = await sandbox.newLearner({ Dockerfile: 'FROM busybox\nRUN sleep 3\n' });
+    const session = sandbox.server.context.store.get(learner.sessionId)!;
+    const first = learner.run('docker build --no-cache -t slow .');
+    while (!session.activeBuild) await new Promise((resolve) => setTimeout(resolve, 20));
+    const other = learner.another();
+    const second = await other.run('docker build -t second .');
+    expect(second).toEqual({
+      output: 'a build is already running in this session; wait for it, or press Ctrl-C in its terminal\n',
+      exitCode: 1,
+    });
+    other.disconnect();
+    expect((await first).exitCode).toBe(0);
+  });
+
+  it('an eleventh image is refused, by build and by tag', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= 11; i++) files[`D${i}`] = `FROM busybox\nENV N=${i}\n`;
+    const learner = await sandbox.newLearner(files);
+    // busybox (pulled by the first build) and i1 … i9: ten images.
+    for (let i = 1; i <= 9; i++) await learner.ok(`docker build -q -f D${i} -t i${i} .`);
+    const eleventh = await learner.run('docker build -f D10 -t i10 .');
+    expect(eleventh).toEqual({
+      output: 'you have 10 images, the most a session may keep; remove some with docker rmi or docker image prune\n',
+      exitCode: 1,
+    });
+    // Another tag for an image already counted is fine; moving a tag to a new build is too.
+    await learner.ok('docker tag i2 i2-again');
+    const oldI1 = (await learner.ok('docker images -q i1')).trim();
+    await learner.ok('docker build -q -f D11 -t i1 .');
+    // The old i1 is now dangling; tagging it again would make eleven.
+    const revived = await learner.run(`docker tag ${oldI1} revived`);
+    expect(revived).toEqual({
+      output: 'you have 10 images, the most a session may keep; remove some with docker rmi\n',
+      exitCode: 1,
+    });
+    const tagged = (await learner.ok('docker images')).split('\n').slice(1).filter((row) => row && !row.startsWith('<none>'));
+    expect(new Set(tagged.map((row) => row.split(/\s+/)[2])).size).toBe(10);
+  });
+});
+
+describe('the image size cap', () => {
+  let capped: TestSandbox;
+  beforeAll(async () => {
+    capped = await startTestSandbox({ LAYERLAB_IMAGE_MAX_BYTES: '1m' });
+  });
+  afterAll(async () => {
+    await capped?.close();
+  });
+
+  it("removes only the over-cap build's own tags, never the same image in another session or the catalogue", async () => {
+    // The build cache is shared: the same Dockerfile gives the same image ID in both sessions.
+    const dockerfile = `FROM busybox\nENV SHARED=${Date.now()}\n`;
+    const owner = await sandbox.newLearner({ Dockerfile: dockerfile });
+    await owner.ok('docker build -t mine .');
+    const ownerTag = `ll-${namespaceOfLearner(owner)}/mine:latest`;
+    const id = (await docker.getImage(ownerTag).inspect()).Id;
+    const busybox = (await docker.getImage('busybox:latest').inspect()).Id;
+
+    const learner = await capped.newLearner({ Dockerfile: dockerfile, 'Dockerfile.base': 'FROM busybox\n' });
+    const result = await learner.run('docker build -t big .');
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(/the image is [\d.]+MB, over the [\d.]+MB an image may use here, so it was removed\n$/);
+    // A FROM-only build is the catalogue image itself.
+    const base = await learner.run('docker build -f Dockerfile.base -t base .');
+    expect(base.exitCode).toBe(1);
+
+    const namespace = namespaceOfLearner(learner);
+    expect((await objectsOf(docker, namespace)).imageTags).not.toEqual(
+      expect.arrayContaining([`ll-${namespace}/big:latest`]),
+    );
+    expect((await objectsOf(docker, namespace)).imageTags).not.toContain(`ll-${namespace}/base:latest`);
+    expect((await docker.getImage(ownerTag).inspect()).Id).toBe(id);
+    expect((await docker.getImage('busybox:latest').inspect()).Id).toBe(busybox);
+    expect((await owner.ok('docker images mine')).split('\n')).toHaveLength(3);
+  });
+});

@@ -1,0 +1,193 @@
+import { rmSync } from 'node:fs';
+import type Docker from 'dockerode';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { LABEL } from '../../sandbox-server/scope/namespace.ts';
+import { removeNamespace } from '../../sandbox-server/sessions/teardown.ts';
+import { isEmpty, namespaceOfLearner, objectsOf, randomHex } from '../support/engine.ts';
+import { Learner, openTerminal, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+
+/** The reaper: what it removes (expired, crashed, past hard expiry) and what it must leave alone. */
+
+let docker: Docker;
+/** Sandboxes and state folders a test leaves for afterEach to clean up. */
+const open: TestSandbox[] = [];
+const stateDirs: string[] = [];
+
+async function sandboxWith(env: Record<string, string> = {}): Promise<TestSandbox> {
+  const sandbox = await startTestSandbox(env);
+  open.push(sandbox);
+  docker ??= sandbox.server.context.docker;
+  return sandbox;
+}
+
+/** Gives a session a container (running), an image with keep tags, a volume and its network. */
+async function populate(learner: Learner): Promise<string> {
+  await learner.setFiles({ Dockerfile: `FROM busybox\nENV BUILT=${randomHex(8)}\nCMD ["sleep", "300"]\n` });
+  await learner.ok('docker build -t app .');
+  await learner.ok('docker volume create data');
+  await learner.ok('docker run -d --name web -v data:/data app');
+  const namespace = namespaceOfLearner(learner);
+  const objects = await objectsOf(docker, namespace);
+  expect(objects.containers).toHaveLength(1);
+  expect(objects.imageTags).toEqual(expect.arrayContaining([`ll-${namespace}/app:latest`, `ll-${namespace}/busybox:latest`]));
+  expect(objects.imageTags.some((tag) => tag.startsWith(`llk-${namespace}/`))).toBe(true);
+  expect(objects.volumes).toEqual([`ll-${namespace}-data`]);
+  expect(objects.networks).toEqual([`ll-${namespace}-net`]);
+  return namespace;
+}
+
+afterEach(async () => {
+  for (const sandbox of open.splice(0)) await sandbox.close().catch(() => undefined);
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+afterAll(async () => {
+  for (const sandbox of open.splice(0)) await sandbox.close().catch(() => undefined);
+});
+
+describe('the reaper', () => {
+  it('ends a session past its idle TTL and removes everything it had, keep tags included', async () => {
+    const sandbox = await sandboxWith({ LAYERLAB_SESSION_IDLE_TTL: '1500ms' });
+    const idle = await sandbox.newLearner();
+    const active = await sandbox.newLearner();
+    const namespace = await populate(idle);
+    await active.ok('docker volume create mine');
+    const session = sandbox.server.context.store.get(idle.sessionId)!;
+    const store = sandbox.server.context.store;
+    while (!store.isExpired(session)) await new Promise((resolve) => setTimeout(resolve, 100));
+    await active.ok('docker volume ls');
+
+    const report = await sandbox.server.reaper.sweep();
+    expect(report.endedSessions).toBe(1);
+    expect(report.removedNamespaces).toContain(namespace);
+    expect(await objectsOf(docker, namespace)).toSatisfy(isEmpty);
+
+    // The session is over for the learner too …
+    const described = await fetch(`${sandbox.url}/api/session`, { headers: { cookie: idle.cookie } });
+    expect(described.status).toBe(401);
+    await expect(openTerminal(sandbox.url, idle.cookie, { mode: 'lines' })).rejects.toThrow('HTTP 401');
+    // … and the learner who kept working keeps everything.
+    expect(await active.ok('docker volume ls -q')).toBe('mine\n');
+  });
+
+  it("removes on start what a crashed server of the same instance left, but not another live instance's objects", async () => {
+    const crashed = await sandboxWith();
+    const other = await sandboxWith();
+    const lost = await crashed.newLearner();
+    const lostNamespace = await populate(lost);
+    const neighbour = await other.newLearner();
+    const neighbourNamespace = await populate(neighbour);
+    // A session whose only object is a pulled image: no container, no volume, no build.
+    const puller = await other.newLearner();
+    await puller.ok('docker pull -q busybox');
+    const pullerNamespace = namespaceOfLearner(puller);
+    const neighbourBefore = await objectsOf(docker, neighbourNamespace);
+
+    // The crash: the server stops and its state file is lost; a new one starts as the same instance.
+    await crashed.stop();
+    open.splice(open.indexOf(crashed), 1);
+    stateDirs.push(crashed.config.stateDir);
+    const successor = await sandboxWith({ LAYERLAB_INSTANCE: crashed.config.instance });
+    expect(await objectsOf(docker, lostNamespace)).toSatisfy(isEmpty);
+
+    await successor.server.reaper.sweep();
+    const neighbourAfter = await objectsOf(docker, neighbourNamespace);
+    expect(neighbourAfter.containers.map((container) => container.Id)).toEqual(neighbourBefore.containers.map((container) => container.Id));
+    expect(neighbourAfter.imageTags.sort()).toEqual(neighbourBefore.imageTags.sort());
+    expect(neighbourAfter.volumes).toEqual(neighbourBefore.volumes);
+    expect(neighbourAfter.networks).toEqual(neighbourBefore.networks);
+    expect(await neighbour.ok('docker ps -q')).toMatch(/^[0-9a-f]{12}\n$/);
+    expect((await objectsOf(docker, pullerNamespace)).imageTags).toEqual([`ll-${pullerNamespace}/busybox:latest`]);
+    expect(await puller.ok('docker images -q busybox')).toMatch(/^[0-9a-f]{12}\n$/);
+  });
+
+  it('removes objects past their hard expiry, whatever their instance', async () => {
+    const sandbox = await sandboxWith();
+    const expired = randomHex(16);
+    const current = randomHex(16);
+    const elsewhere = `elsewhere-${randomHex(6)}`;
+    const labels = (namespace: string, expires: number) => ({
+      [LABEL.session]: namespace,
+      [LABEL.instance]: elsewhere,
+      [LABEL.expires]: String(expires),
+    });
+    try {
+      for (const [namespace, expires] of [
+        [expired, Date.now() - 60_000],
+        [current, Date.now() + 3_600_000],
+      ] as const) {
+        await docker.createNetwork({ Name: `ll-${namespace}-net`, Internal: true, Labels: labels(namespace, expires) });
+        await docker.createVolume({ Name: `ll-${namespace}-data`, Labels: labels(namespace, expires) });
+        await docker.createContainer({ name: `ll-${namespace}-c`, Image: 'busybox:latest', Cmd: ['true'], Labels: labels(namespace, expires) });
+        await docker.getImage('busybox:latest').tag({ repo: `ll-${namespace}/old`, tag: 'latest' });
+        await docker.getImage('busybox:latest').tag({ repo: `llk-${namespace}/build`, tag: 'x-0' });
+      }
+      const busybox = (await docker.getImage('busybox:latest').inspect()).Id;
+
+      const report = await sandbox.server.reaper.sweep();
+      expect(report.removedNamespaces).toContain(expired);
+      expect(report.removedNamespaces).not.toContain(current);
+      expect(await objectsOf(docker, expired)).toSatisfy(isEmpty);
+      const kept = await objectsOf(docker, current);
+      expect(kept.containers).toHaveLength(1);
+      expect(kept.imageTags.sort()).toEqual([`ll-${current}/old:latest`, `llk-${current}/build:x-0`]);
+      expect(kept.volumes).toEqual([`ll-${current}-data`]);
+      expect(kept.networks).toEqual([`ll-${current}-net`]);
+      // Removing the namespace's tags never touched the catalogue image they pointed at.
+      expect((await docker.getImage('busybox:latest').inspect()).Id).toBe(busybox);
+    } finally {
+      await removeNamespace(docker, expired);
+      await removeNamespace(docker, current);
+    }
+  });
+
+  it('also removes what failed builds left behind, which no tag of the learner names', async () => {
+    const sandbox = await sandboxWith();
+    const learner = await sandbox.newLearner({
+      Dockerfile: `FROM busybox\nRUN echo ${randomHex(8)} > /made\nRUN exit 3\n`,
+      'multi.Dockerfile': `FROM busybox AS first\nRUN echo ${randomHex(8)} > /a\nFROM busybox\nRUN echo ${randomHex(8)} > /b\nRUN exit 4\n`,
+    });
+    const leftovers: string[] = [];
+    for (const command of ['docker build -t broken .', 'docker build -f multi.Dockerfile -t broken .']) {
+      const result = await learner.run(command);
+      expect(result.exitCode).toBe(1);
+      // Each finished RUN step printed the image it made, now build cache that outlives the build.
+      leftovers.push(...[...result.output.matchAll(/^Step \d+\/\d+ : RUN echo[^\n]*\n(?: ---> Running in \w+\n)?(?:[^\n]*\n)*? ---> ([0-9a-f]{12})$/gm)].map((match) => match[1]!));
+    }
+    expect(leftovers).toHaveLength(3);
+    for (const id of leftovers) await docker.getImage(id).inspect();
+
+    const session = sandbox.server.context.store.get(learner.sessionId)!;
+    sandbox.server.context.store.delete(session);
+    await sandbox.server.reaper.sweep();
+    for (const id of leftovers) {
+      await expect(docker.getImage(id).inspect(), id).rejects.toMatchObject({ statusCode: 404 });
+    }
+  });
+
+  it('leaves a session that survives a restart owning its images', async () => {
+    const first = await sandboxWith();
+    const learner = await first.newLearner();
+    const namespace = await populate(learner);
+    const before = await objectsOf(docker, namespace);
+
+    await first.stop();
+    open.splice(open.indexOf(first), 1);
+    stateDirs.push(first.config.stateDir);
+    const restarted = await sandboxWith({ LAYERLAB_INSTANCE: first.config.instance, LAYERLAB_STATE_DIR: first.config.stateDir });
+    await restarted.server.reaper.sweep();
+
+    const after = await objectsOf(docker, namespace);
+    expect(after.imageTags.sort()).toEqual(before.imageTags.sort());
+    expect(after.containers.map((container) => container.Id)).toEqual(before.containers.map((container) => container.Id));
+    expect(after.volumes).toEqual(before.volumes);
+    const back = Learner.resume(restarted.url, learner.cookie);
+    try {
+      expect(await back.ok('docker images app')).toMatch(/^app\s+latest\s+[0-9a-f]{12}/m);
+      expect(await back.ok('docker ps')).toMatch(/\sweb\n$/);
+      expect(await back.run('docker run --rm app echo still mine')).toEqual({ output: 'still mine\n', exitCode: 0 });
+    } finally {
+      back.disconnect();
+    }
+  });
+});
