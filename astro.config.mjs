@@ -25,7 +25,16 @@ export default defineConfig({
   vite: {
     plugins: [browserStubs()],
     // Monaco is one 3.5 MB chunk by design (it loads only with the workspace); don't warn about it.
-    build: { chunkSizeWarningLimit: 4096 },
+    build: {
+      chunkSizeWarningLimit: 4096,
+      rolldownOptions: {
+        onwarn(warning, warn) {
+          // Every MDX file triggers this about Astro's own "use astro:head-inject"; it is harmless.
+          if (warning.code === 'MODULE_LEVEL_DIRECTIVE' && warning.message.includes('astro:head-inject')) return;
+          warn(warning);
+        },
+      },
+    },
     server: {
       proxy: {
         // Keep the Host header (no changeOrigin): the sandbox checks Origin against it.
@@ -35,10 +44,21 @@ export default defineConfig({
     optimizeDeps: {
       // Pre-bundled up front, so the first scroll to the workspace in dev does not make Vite
       // re-optimise and reload the page ("504 Outdated Optimize Dep").
+      // Keep in step with the imports of src/client/editor.ts, editor-languages.ts and terminal.ts.
       include: [
         'monaco-editor/editor',
-        'monaco-editor/languages/definitions/dockerfile/register',
         'monaco-editor/editor/contrib/suggest/browser/suggestController',
+        'monaco-editor/features/suggest/register',
+        'monaco-editor/features/hover/register',
+        'monaco-editor/features/find/register',
+        'monaco-editor/features/comment/register',
+        'monaco-editor/features/gotoError/register',
+        'monaco-editor/features/bracketMatching/register',
+        'monaco-editor/languages/definitions/dockerfile/register',
+        'monaco-editor/languages/definitions/javascript/register',
+        'monaco-editor/languages/definitions/python/register',
+        'monaco-editor/languages/definitions/html/register',
+        'monaco-editor/languages/features/json/tokenization',
         '@xterm/xterm',
         '@xterm/addon-fit',
         'dockerfile-language-service',

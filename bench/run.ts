@@ -14,14 +14,19 @@ import { Learner } from '../tests/support/sandbox.ts';
 import { measureBuildAndRun } from './overhead.ts';
 import { measureCachedRebuild } from './rebuild.ts';
 import { measureKeystrokeEcho } from './keystrokes.ts';
+import { measurePageWeight } from './page-weight.ts';
+import { ensureSite } from '../sandbox-server/cli/site-build.ts';
 import type { Section } from './report.ts';
 import { renderReport } from './report.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
 const config = serverConfigFromEnv({ ...process.env, PORT: '0', LAYERLAB_INSTANCE: 'bench', LAYERLAB_STATE_DIR: path.join(os.tmpdir(), `layerlab-bench-${process.pid}`) });
 const docker = await prepareEngine(config, (line) => console.error(`setup: ${line}`));
-const server = await startServer(config, docker, createLogger('silent'));
 const sections: Section[] = [];
+await ensureSite(config.siteDir, (line) => console.error(`setup: ${line}`));
+console.error('measuring each page\'s eager JavaScript…');
+sections.push(measurePageWeight(config.siteDir));
+const server = await startServer(config, docker, createLogger('silent'));
 try {
   const learner = await Learner.open(server.url);
   console.error('measuring build and run --rm against the docker CLI…');

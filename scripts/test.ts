@@ -15,8 +15,12 @@ try {
   process.exit(1);
 }
 
+// Unit and integration (vitest, which takes any arguments), then the browser tier: Playwright with
+// Debian's Chromium against `layerlab serve`, which builds the site. LAYERLAB_E2E=0 skips it.
 const tiers: [string, string[]][] = [['vitest', ['run', ...process.argv.slice(2)]]];
+if (process.env.LAYERLAB_E2E !== '0') tiers.push(['playwright', ['test']]);
 for (const [tool, args] of tiers) {
-  const result = spawnSync(`node_modules/.bin/${tool}`, args, { stdio: 'inherit' });
+  // This Node (npm's, from node_modules/.bin) runs every tool, whatever node is first on PATH.
+  const result = spawnSync(process.execPath, [`node_modules/.bin/${tool}`, ...args], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

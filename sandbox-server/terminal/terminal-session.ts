@@ -98,11 +98,26 @@ export class TerminalSession {
     }
     if (this.#state === 'running') {
       if (data.includes(CTRL_C)) this.#interrupt();
-      else if (this.#confirming) this.#editor?.feed(data);
+      else if (this.#confirming) this.#feedOneLine(data);
       else this.#typeahead += data;
       return;
     }
-    this.#editor?.feed(data);
+    this.#feedOneLine(data);
+  }
+
+  /**
+   * Gives the editor keystrokes up to the first Enter. Whatever follows (the rest of a pasted block)
+   * waits as typeahead, as a shell reads it: line by line, each once the previous command is done.
+   * Fed all at once, readline would start every line at the same time.
+   */
+  #feedOneLine(data: string): void {
+    const enter = /\r\n?|\n/.exec(data);
+    const end = enter ? enter.index + enter[0].length : data.length;
+    this.#editor?.feed(data.slice(0, end));
+    const rest = data.slice(end);
+    if (!rest) return;
+    if (this.#state === 'prompt' && !this.#confirming) this.#feedOneLine(rest); // an empty line ran nothing
+    else this.#typeahead += rest;
   }
 
   resize(cols: number, rows: number): void {
@@ -187,7 +202,7 @@ export class TerminalSession {
       this.#editor.prompt();
       const typeahead = this.#typeahead;
       this.#typeahead = '';
-      if (typeahead) this.#editor.feed(typeahead);
+      if (typeahead) this.input(typeahead);
     } else {
       void this.#drainQueue();
     }
@@ -212,6 +227,11 @@ export class TerminalSession {
       attach: (target) => {
         this.#attached = target;
         this.#state = 'attached';
+        // What was typed while the command started belongs to the container, as a terminal's
+        // input buffer goes to the program that reads it next.
+        const typeahead = this.#typeahead;
+        this.#typeahead = '';
+        if (typeahead) this.input(typeahead);
         return () => {
           if (this.#attached === target) {
             this.#attached = undefined;

@@ -1,5 +1,5 @@
 /**
- * "Run in terminal" buttons (from ```sh run fences and <RunnableCode>): one listener for the page
+ * "Run in terminal" buttons (from ```sh run fences and <Run>): one listener for the page
  * that hands the block's commands to the workspace, and brings the terminal into view on a narrow
  * screen where it sits below the lesson.
  */
@@ -17,7 +17,8 @@ document.addEventListener('click', (event) => {
   if (commands.length === 0) return;
   document.dispatchEvent(new CustomEvent<RunEventDetail>(RUN_EVENT, { detail: { commands } }));
   const terminal = document.querySelector('lesson-workspace [aria-label="Terminal"]');
-  if (terminal && terminal.getBoundingClientRect().top > window.innerHeight) {
+  const box = terminal?.getBoundingClientRect();
+  if (terminal && box && (box.top > window.innerHeight || box.bottom < 0)) {
     terminal.scrollIntoView({ behavior: 'smooth', block: 'center' });
   }
 });

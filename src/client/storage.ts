@@ -79,6 +79,9 @@ export function recordChecks(lessonId: string, passed: string[], total: number):
   write(PROGRESS_KEY, progress);
 }
 
+/** Layout key: 1 when the learner collapsed the checks panel. */
+export const CHECKS_COLLAPSED = 'checks-collapsed';
+
 export function loadLayout(): Record<string, number> {
   return read<Record<string, number>>(LAYOUT_KEY) ?? {};
 }

@@ -24,6 +24,7 @@ export interface TerminalOptions {
   /** Before a command runs (Enter, or a button): the server must have the latest files. */
   beforeCommand(): Promise<void>;
   onConnection(state: ConnectionState): void;
+  onCommandStart(command: string): void;
   onCommandEnd(command: string, exitCode: number): void;
   onBusy(command: string): void;
 }
@@ -168,6 +169,9 @@ export class LessonTerminal {
         for (const resolve of this.#openWaiters.splice(0)) resolve();
         break;
       }
+      case 'command-start':
+        this.#options.onCommandStart(message.command);
+        break;
       case 'command-end': {
         const index = this.#waiters.findIndex((waiter) => waiter.command === message.command);
         if (index >= 0) this.#waiters.splice(index, 1)[0]!.resolve(message.exitCode);

@@ -142,7 +142,13 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
       ui.connectionLabel.textContent = { connecting: 'connecting…', open: 'connected', closed: 'reconnecting…' }[state];
       if (state === 'open' && ui.status.dataset.tone === 'warn') say('');
     },
+    onCommandStart: (command) => {
+      root.dataset.running = '';
+      say(`Running ${command}`);
+    },
     onCommandEnd: (command) => {
+      delete root.dataset.running;
+      say('');
       for (const timer of checksTimers) clearTimeout(timer);
       // A server in a fresh container takes a moment to listen: look again shortly after a start.
       const delays = STARTS_CONTAINER.test(command) ? [CHECKS_AFTER_COMMAND_MS, ...CHECKS_AFTER_START_MS] : [CHECKS_AFTER_COMMAND_MS];
@@ -198,7 +204,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
         return;
       }
       case 'solve': {
-        const body = [paragraph('The editor gets the finished files of this lesson, in place of yours.')];
+        const body: HTMLElement[] = [paragraph('The editor gets the finished files of this lesson, in place of yours.')];
         if (lesson.solutionCommands.length > 0) {
           body.push(paragraph('Then these commands finish the job:'), commandBlock(lesson.solutionCommands));
         }

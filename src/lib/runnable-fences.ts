@@ -1,7 +1,7 @@
 /**
  * A Shiki transformer for MDX code fences: ```sh run (the word `run` after the language) turns a
  * block into a runnable one, wrapped with a "Run in terminal" button that carries its commands.
- * The button is in the HTML from the build; one small script (RunnableCode.astro) makes it work.
+ * The button is in the HTML from the build; one small script (src/client/runnable-buttons.ts) makes it work.
  */
 
 interface HastElement {
@@ -22,7 +22,7 @@ interface TransformerContext {
 /** The commands a runnable block holds: its lines, less blanks and comments, `\` continuations joined. */
 export function commandsOf(source: string): string[] {
   return source
-    .replace(/\\\r?\n\s*/g, ' ')
+    .replace(/\s*\\\r?\n\s*/g, ' ')
     .split(/\r?\n/)
     .map((line) => line.replace(/^\$\s+/, '').trim())
     .filter((line) => line && !line.startsWith('#'));

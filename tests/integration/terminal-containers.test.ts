@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type Learner, type TestSandbox } from '../support/sandbox.ts';
+import { endSessionsAfterEachTest } from '../support/sessions.ts';
 import { eventually, parseTable, plain, PROMPT_END } from '../support/terminal-text.ts';
 
 /** `docker run` and the container and volume commands, on the real engine. */
@@ -13,6 +14,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.close();
 });
+endSessionsAfterEachTest(() => sandbox);
 
 /** A learner who already has busybox, so run output is only the container's. */
 async function learnerWithBusybox(): Promise<Learner> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueReferences } from '../../sandbox-server/images/catalogue.ts';
 import { startTestSandbox, type Learner, type TestSandbox } from '../support/sandbox.ts';
+import { endSessionsAfterEachTest } from '../support/sessions.ts';
 import { parseTable } from '../support/terminal-text.ts';
 
 /** `docker build`, `docker images`, history, inspect, rmi, prune, tag and pull, on the real engine. */
@@ -15,6 +16,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.close();
 });
+endSessionsAfterEachTest(() => sandbox);
 
 /** The ID `docker images -q NAME` prints: the 12-character short ID. */
 async function shortIdOf(learner: Learner, name: string): Promise<string> {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogueReferences } from '../../sandbox-server/images/catalogue.ts';
 import type { ServerMessage } from '../../sandbox-server/terminal/protocol.ts';
 import { startTestSandbox, type Learner, type TestSandbox, type TtyTerminal } from '../support/sandbox.ts';
+import { endSessionsAfterEachTest } from '../support/sessions.ts';
 import { eventually, parseTable, plain, PROMPT_END, typeCommand } from '../support/terminal-text.ts';
 
 /**
@@ -25,6 +26,7 @@ afterAll(async () => {
   for (const terminal of terminals) terminal.close();
   await sandbox?.close();
 });
+endSessionsAfterEachTest(() => sandbox);
 
 /** A learner's TTY terminal, once its first prompt is on the screen. */
 async function openTty(learner: Learner, cols = 100, rows = 30): Promise<TtyTerminal> {
@@ -47,6 +49,23 @@ function commandEnds(terminal: TtyTerminal, command: string): number[] {
 /** Waits for the n-th end of `command` (1-based) and returns its exit status. */
 async function nthEnd(terminal: TtyTerminal, command: string, n: number, tries = 1500): Promise<number> {
   return eventually(async () => commandEnds(terminal, command)[n - 1], { tries, intervalMs: 20, what: `end ${n} of "${command}"` });
+}
+
+/**
+ * Asks the container's shell for its window size until it reports rows × cols. A size reaches the
+ * engine by its own request after the container starts (or after the resize), as with the docker
+ * CLI, so the first answer may come before it; a person would just ask again.
+ */
+async function sttySizeBecomes(terminal: TtyTerminal, rows: number, cols: number): Promise<void> {
+  await eventually(
+    async () => {
+      const before = terminal.screen.length;
+      terminal.type('stty size\r');
+      await terminal.waitFor(/\r\n\d+ \d+\r\n/, { from: before, timeoutMs: 5000 });
+      return terminal.screen.slice(before).includes(`\r\n${rows} ${cols}\r\n`) ? true : undefined;
+    },
+    { tries: 10, what: `stty size showing ${rows} ${cols}` },
+  );
 }
 
 async function psStatus(learner: Learner, name: string): Promise<string | undefined> {
@@ -99,6 +118,36 @@ describe('the prompt and line editing', () => {
     terminal.type('\r');
     expect(await nthEnd(terminal, 'docker images', 2)).toBe(0);
     expect(commandStarts(terminal)).toEqual(['docker images', 'ls', 'docker images']);
+  });
+});
+
+describe('pasted lines', () => {
+  it('run one after the other, each once the previous has ended', async () => {
+    const learner = await sandbox.newLearner({ Dockerfile: 'FROM busybox\n' });
+    await learner.ok('docker pull busybox');
+    const terminal = await openTty(learner);
+    const first = 'docker run --rm busybox sh -c "sleep 1; echo slept"';
+    const from = terminal.screen.length;
+    terminal.type(`${first}\rls\r`);
+    expect(await nthEnd(terminal, 'ls', 1)).toBe(0);
+    const order = terminal.messages.flatMap((message) =>
+      message.type === 'command-start' || message.type === 'command-end' ? [`${message.type} ${message.command}`] : [],
+    );
+    expect(order).toEqual([`command-start ${first}`, `command-end ${first}`, 'command-start ls', 'command-end ls']);
+    await terminal.waitFor(PROMPT_END, { from });
+    expect(plain(terminal.screen.slice(from))).toBe(`${first}\nslept\n${PROMPT_TEXT}ls\nDockerfile\n${PROMPT_TEXT}`);
+  });
+
+  it('typed while docker run -it starts go to the container', async () => {
+    const learner = await sandbox.newLearner({});
+    await learner.ok('docker pull busybox');
+    const terminal = await openTty(learner);
+    const command = 'docker run -it --rm busybox sh';
+    const from = terminal.screen.length;
+    terminal.type(`${command}\recho $((6*7))\rexit 4\r`);
+    expect(await nthEnd(terminal, command, 1)).toBe(4);
+    expect(terminal.screen.slice(from)).toContain('\r\n42\r\n');
+    expect(commandStarts(terminal)).toEqual([command]);
   });
 });
 
@@ -205,19 +254,10 @@ describe('interactive containers', () => {
     terminal.type('echo $((6*7))\r');
     await terminal.waitFor('\r\n42\r\n', { from });
 
-    terminal.type('stty size\r');
-    await terminal.waitFor('\r\n30 100\r\n', { from });
+    // The size the terminal opened with, then the new one after a resize.
+    await sttySizeBecomes(terminal, 30, 100);
     terminal.resize(120, 40);
-    // The resize reaches the engine on its own request; ask until the shell sees it.
-    await eventually(
-      async () => {
-        const before = terminal.screen.length;
-        terminal.type('stty size\r');
-        await terminal.waitFor(/\r\n\d+ \d+\r\n/, { from: before, timeoutMs: 5000 });
-        return terminal.screen.slice(before).includes('\r\n40 120\r\n') ? true : undefined;
-      },
-      { tries: 10, what: 'stty size showing 40 120' },
-    );
+    await sttySizeBecomes(terminal, 40, 120);
     expect(commandStarts(terminal)).toEqual([command]);
     // The container owns the screen: no prompt of ours was drawn into it, not even on the resize.
     expect(terminal.screen.slice(from)).not.toContain('learner@layerlab');
@@ -238,16 +278,9 @@ describe('interactive containers', () => {
     await terminal.waitFor('/ # ', { from });
     terminal.type('echo $((6*7)) > /tmp/answer; cat /tmp/answer\r');
     await terminal.waitFor('\r\n42\r\n', { from });
+    await sttySizeBecomes(terminal, 25, 90);
     terminal.resize(110, 35);
-    await eventually(
-      async () => {
-        const before = terminal.screen.length;
-        terminal.type('stty size\r');
-        await terminal.waitFor(/\r\n\d+ \d+\r\n/, { from: before, timeoutMs: 5000 });
-        return terminal.screen.slice(before).includes('\r\n35 110\r\n') ? true : undefined;
-      },
-      { tries: 10, what: 'stty size showing 35 110' },
-    );
+    await sttySizeBecomes(terminal, 35, 110);
     expect(terminal.screen.slice(from)).not.toContain('learner@layerlab');
     terminal.type('exit\r');
     expect(await nthEnd(terminal, command, 1)).toBe(0);

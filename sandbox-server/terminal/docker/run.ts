@@ -316,24 +316,32 @@ async function runAttached(context: CommandContext, container: Container, plan: 
   })) as NodeJS.ReadWriteStream;
   const output = withEngineStartErrors(io, tty);
   const drained = pipeToTerminal(services.docker, stream, tty, output.io);
-  await startOrExplain(context, container, plan);
-  // Asked only after start: a wait that reaches the engine while the container is still "created"
-  // answers at once with status 0 ("not-running"), so run would return before the command ends.
-  // After start, a container that already finished answers with its real exit code.
-  const exited = container.wait() as Promise<{ StatusCode: number }>;
-
+  // Keystrokes go to the container from before it starts: its first prompt can reach the learner
+  // before the engine answers the start request, and what they type then must not be lost.
   let detach: (() => void) | undefined;
-  if (interactive && !io.tty) stream.end(); // piped input has nothing to send: the container reads EOF
   if (interactive && io.tty) {
     detach = io.attach({
       input: (data) => stream.write(data),
       resize: (cols, rows) => void container.resize({ h: rows, w: cols }).catch(() => undefined),
       passCtrlC: tty,
     });
-    if (tty) {
-      const { cols, rows } = io.size();
-      await container.resize({ h: rows, w: cols }).catch(() => undefined);
-    }
+  }
+  try {
+    await startOrExplain(context, container, plan);
+  } catch (error) {
+    detach?.();
+    throw error;
+  }
+  // Asked only after start: a wait that reaches the engine while the container is still "created"
+  // answers at once with status 0 ("not-running"), so run would return before the command ends.
+  // After start, a container that already finished answers with its real exit code.
+  const exited = container.wait() as Promise<{ StatusCode: number }>;
+
+  if (interactive && !io.tty) stream.end(); // piped input has nothing to send: the container reads EOF
+  if (interactive && io.tty && tty) {
+    // A TTY can only be sized once the container runs.
+    const { cols, rows } = io.size();
+    await container.resize({ h: rows, w: cols }).catch(() => undefined);
   }
 
   const interrupted = new Promise<'interrupted'>((resolve) => {
