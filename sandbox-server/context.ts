@@ -39,7 +39,7 @@ export function createSandboxContext(options: {
     engineFor(session) {
       let engine = engines.get(session);
       if (!engine) {
-        engine = new ScopedEngine(docker, session.namespace);
+        engine = new ScopedEngine(docker, session.namespace, config.networkPool);
         engines.set(session, engine);
       }
       return engine;

@@ -53,7 +53,13 @@ export async function checkHttp(check: HttpCheck, context: CheckContext): Promis
   const url = `localhost:${check.port}${check.path}`;
   const target = await resolvePublishedPort(context.engine, check.port);
   if (!target) return `No running container publishes port ${check.port}, so ${url} can't answer.`;
-  const response = await get(target.address, target.port, check.path, `localhost:${check.port}`);
+  // Checks run right after each command, so a server started by `docker run -d` a moment ago may
+  // still be opening its port: a refused connection is retried for a few seconds.
+  let response = await get(target.address, target.port, check.path, `localhost:${check.port}`);
+  for (let attempt = 0; attempt < 15 && 'error' in response && response.error === 'connection refused'; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    response = await get(target.address, target.port, check.path, `localhost:${check.port}`);
+  }
   if ('error' in response) return `Nothing answered on ${url} (${response.error}).`;
   if (response.status !== check.status) return `${url} answered ${response.status}, not ${check.status}.`;
   if (check.contains !== undefined && !response.body.includes(check.contains)) {

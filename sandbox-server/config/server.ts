@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePool, type Pool } from '../scope/network-pool.ts';
 import { policyFromEnv, type SandboxPolicy } from './policy.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,6 +22,8 @@ export interface ServerConfig {
   lessonsDir: string;
   /** Set the Secure flag on the session cookie (serve behind HTTPS). */
   secureCookies: boolean;
+  /** Where session networks take their /28 subnets from. */
+  networkPool: Pool;
   policy: SandboxPolicy;
 }
 
@@ -48,6 +51,15 @@ export function serverConfigFromEnv(env: Env = process.env): ServerConfig {
     siteDir: path.resolve(env.LAYERLAB_SITE_DIR ?? path.join(PROJECT_ROOT, 'dist')),
     lessonsDir: path.resolve(env.LAYERLAB_LESSONS_DIR ?? path.join(PROJECT_ROOT, 'lessons')),
     secureCookies: env.LAYERLAB_SECURE_COOKIES === '1',
+    networkPool: parseNetworkPool(env.LAYERLAB_NETWORK_POOL ?? '10.200.0.0/16'),
     policy: policyFromEnv(env),
   };
+}
+
+function parseNetworkPool(text: string): Pool {
+  try {
+    return parsePool(text);
+  } catch (error) {
+    throw new Error(`LAYERLAB_NETWORK_POOL: ${(error as Error).message}`);
+  }
 }

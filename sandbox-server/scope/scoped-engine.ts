@@ -1,9 +1,10 @@
 import type Docker from 'dockerode';
 import type { ContainerInfo, ImageInfo, VolumeInspectInfo } from 'dockerode';
-import { isConflict, isNotFound } from '../engine/errors.ts';
+import { engineMessage, isConflict, isNotFound } from '../engine/errors.ts';
 import { findCatalogueImage } from '../images/catalogue.ts';
 import { decodePorts, type PublishedPort } from '../policy/container-template.ts';
 import { sessionBridgeName } from './host-firewall.ts';
+import { subnetsFor, type Pool } from './network-pool.ts';
 import { LABEL, type Namespace } from './namespace.ts';
 import { formatReference, looksLikeImageId, parseReference, type ImageReference } from './reference.ts';
 
@@ -46,13 +47,15 @@ export interface OwnVolume {
 export class ScopedEngine {
   readonly docker: Docker;
   readonly namespace: Namespace;
+  readonly #networkPool: Pool;
   #networkReady = false;
   /** The start in flight; the next waits for it (see startContainer). */
   #starting: Promise<unknown> = Promise.resolve();
 
-  constructor(docker: Docker, namespace: Namespace) {
+  constructor(docker: Docker, namespace: Namespace, networkPool: Pool) {
     this.docker = docker;
     this.namespace = namespace;
+    this.#networkPool = networkPool;
   }
 
   // Images
@@ -218,6 +221,14 @@ export class ScopedEngine {
       await this.docker.getNetwork(name).inspect();
     } catch (error) {
       if (!isNotFound(error)) throw error;
+      await this.#createNetwork(name);
+    }
+    this.#networkReady = true;
+  }
+
+  async #createNetwork(name: string): Promise<void> {
+    let attempts = 0;
+    for (const subnet of subnetsFor(this.#networkPool, this.namespace.id)) {
       try {
         await this.docker.createNetwork({
           Name: name,
@@ -225,17 +236,20 @@ export class ScopedEngine {
           Internal: true,
           CheckDuplicate: true,
           Labels: this.namespace.labels,
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
           Options: {
             'com.docker.network.bridge.enable_icc': 'true',
             // The name the host rule recognises session bridges by (see host-firewall.ts).
             'com.docker.network.bridge.name': sessionBridgeName(this.namespace.id),
           },
         });
-      } catch (createError) {
-        if (!isConflict(createError)) throw createError;
+        return;
+      } catch (error) {
+        if (isConflict(error)) return; // another terminal of this session made it first
+        // Another session holds this subnet: try the next. After many, the pool is the problem.
+        if (!/overlaps/i.test(engineMessage(error)) || ++attempts >= 256) throw error;
       }
     }
-    this.#networkReady = true;
   }
 
   /** Forget cached engine state, e.g. after the engine restarted. */
