@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { BuildQueue } from './build/queue.ts';
 import type { ServerConfig } from './config/server.ts';
 import type { LessonLibrary } from './lessons/library.ts';
+import { lessonPolicy } from './policy/lesson-policy.ts';
 import { ScopedEngine } from './scope/scoped-engine.ts';
 import type { Session } from './sessions/session.ts';
 import { SessionStore } from './sessions/store.ts';
@@ -35,6 +36,10 @@ export function createSandboxContext(options: {
       policy: config.policy,
       buildQueue: new BuildQueue(config.policy.build.globalConcurrency),
       lastBuilds: new WeakMap(),
+      policyFor: (session) => {
+        const lessonId = session.record.lessonId;
+        return lessonPolicy(config.policy, lessonId === undefined ? undefined : options.lessons.get(lessonId)?.frontmatter.sandbox);
+      },
     },
     engineFor(session) {
       let engine = engines.get(session);

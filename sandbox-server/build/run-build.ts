@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { daemonError, engineMessage } from '../engine/errors.ts';
 import { catalogueReferences } from '../images/catalogue.ts';
+import { allowsBaseImage, availableBaseImages } from '../policy/lesson-policy.ts';
 import { reviewDockerfile } from '../policy/dockerfile-review.ts';
 import { formatReference, type ImageReference } from '../scope/reference.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
@@ -77,13 +78,16 @@ export async function runBuild(
     );
   }
 
-  const ownTags = new Set(images.flatMap((image) => image.tags));
+  // A "pulled" catalogue image is the catalogue's, not the learner's: it follows the lesson's
+  // base-image list like any catalogue name, and is listed once.
+  const catalogue = new Set(catalogueReferences());
+  const ownTags = new Set(images.flatMap((image) => image.tags).filter((tag) => !catalogue.has(tag)));
   const review = reviewDockerfile(
     dockerfile,
     {
       isOwn: (ref) => ownTags.has(formatReference(ref)),
-      isCatalogue: (ref) => engine.catalogueTag(ref) !== undefined,
-      available: () => [...catalogueReferences(), ...[...ownTags].map((tag) => `${tag} (yours)`)],
+      isCatalogue: (ref) => engine.catalogueTag(ref) !== undefined && allowsBaseImage(policy, ref),
+      available: () => [...availableBaseImages(policy), ...[...ownTags].map((tag) => `${tag} (yours)`)],
     },
     (ref) => engine.namespace.qualify(ref),
     files,

@@ -49,6 +49,8 @@ export interface SandboxPolicy {
     historyLength: number;
   };
   reaperIntervalMs: number;
+  /** Catalogue references learners may use; undefined means the whole catalogue. Lessons narrow it. */
+  baseImages?: string[];
 }
 
 const MINIMAL_CAPABILITIES = ['CHOWN', 'SETUID', 'SETGID', 'FOWNER', 'DAC_OVERRIDE', 'NET_BIND_SERVICE', 'KILL'];

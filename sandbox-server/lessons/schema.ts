@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { catalogueReferences } from '../images/catalogue.ts';
 
 /**
  * The lesson authoring contract: the frontmatter of every `lessons/*.mdx`. The site's content
@@ -103,9 +104,16 @@ export const SandboxOverrides = z
     /** Running containers this lesson may keep at once (at most the server's limit). */
     runningContainers: z.number().int().positive().optional(),
     /** Base images this lesson allows, a subset of the catalogue, like ["busybox", "nginx:1.22"]. */
-    baseImages: z.array(z.string()).optional(),
+    baseImages: z
+      .array(
+        z.string().refine((name) => catalogueReferences().includes(name.includes(':') ? name : `${name}:latest`), {
+          error: (issue) => `${String(issue.input)} is not in the base-image catalogue (${catalogueReferences().join(', ')})`,
+        }),
+      )
+      .optional(),
   })
   .strict();
+export type SandboxOverrides = z.infer<typeof SandboxOverrides>;
 
 /** What the Run button types: `docker run --rm <args> <image> <command>`. */
 const RunButton = z

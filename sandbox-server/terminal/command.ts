@@ -38,6 +38,8 @@ export interface Services {
   docker: Docker;
   policy: SandboxPolicy;
   buildQueue: BuildQueue;
+  /** The policy for a session: the server's, tightened by its lesson's overrides. */
+  policyFor(session: Session): SandboxPolicy;
   /** The last build of each session, read by checks and the layer explorer. */
   lastBuilds: WeakMap<Session, BuildResult>;
 }

@@ -254,7 +254,8 @@ export class TerminalSession {
         }
       },
     };
-    return { session: this.#options.session, engine: this.#options.engine, services: this.#options.services, io };
+    const { session, engine, services } = this.#options;
+    return { session, engine, services: { ...services, policy: services.policyFor(session) }, io };
   }
 
   /** Command output: "\n" becomes "\r\n" on a TTY, as a terminal's line discipline would do. */

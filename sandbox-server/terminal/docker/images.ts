@@ -1,5 +1,5 @@
 import { daemonError, isNotFound } from '../../engine/errors.ts';
-import { catalogueReferences } from '../../images/catalogue.ts';
+import { allowsBaseImage, availableBaseImages } from '../../policy/lesson-policy.ts';
 import { formatReference, InvalidReferenceError, parseReference, type ImageReference } from '../../scope/reference.ts';
 import type { OwnImage, ScopedEngine } from '../../scope/scoped-engine.ts';
 import type { CommandContext } from '../command.ts';
@@ -283,12 +283,12 @@ const imagePull: DockerCommand = {
 };
 
 /** Pulls from the catalogue with output shaped like a registry pull. */
-export async function pullImage({ engine, io }: CommandContext, ref: ImageReference, quiet = false): Promise<string> {
+export async function pullImage({ engine, services, io }: CommandContext, ref: ImageReference, quiet = false): Promise<string> {
   const display = formatReference(ref);
-  const source = engine.catalogueTag(ref);
+  const source = allowsBaseImage(services.policy, ref) ? engine.catalogueTag(ref) : undefined;
   if (!source) {
     throw new UsageError(
-      `Error response from daemon: pull access denied for ${ref.domain ? `${ref.domain}/` : ''}${ref.path}: this sandbox can pull only ${catalogueReferences().join(', ')}`,
+      `Error response from daemon: pull access denied for ${ref.domain ? `${ref.domain}/` : ''}${ref.path}: ${services.policy.baseImages ? 'this lesson' : 'this sandbox'} can pull only ${availableBaseImages(services.policy).join(', ')}`,
     );
   }
   const present = await engine.hasImage(ref);
