@@ -92,17 +92,15 @@ export async function runShell(options: ShellOptions): Promise<number> {
 }
 
 async function interactiveShell(base: URL, cookie: string): Promise<number> {
-  const socket = await connect(base, cookie, {
-    mode: 'tty',
-    cols: String(process.stdout.columns ?? 80),
-    rows: String(process.stdout.rows ?? 24),
-  });
+  // A pseudo-terminal nobody sized (script, some CI runners) reports 0 by 0.
+  const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const socket = await connect(base, cookie, { mode: 'tty', cols: String(size().cols), rows: String(size().rows) });
   process.stdin.setRawMode(true);
   process.stdin.resume();
   process.stdin.setEncoding('utf8');
   const send = (message: object) => socket.send(JSON.stringify(message));
   process.stdin.on('data', (data: string) => send({ type: 'stdin', data }));
-  const onResize = () => send({ type: 'resize', cols: process.stdout.columns, rows: process.stdout.rows });
+  const onResize = () => send({ type: 'resize', ...size() });
   process.stdout.on('resize', onResize);
   socket.on('message', (data, isBinary) => {
     if (isBinary) {
