@@ -26,7 +26,8 @@ export class SandboxSession {
     this.#currentFiles = currentFiles;
   }
 
-  open(files = this.#currentFiles()): Promise<SessionInfo> {
+  /** Opens (or moves) the session onto this lesson, with these files, or the lesson's own if none. */
+  open(files: FileMap | undefined): Promise<SessionInfo> {
     return api<SessionInfo>('POST', '/api/session', { lessonId: this.lessonId, files });
   }
 
@@ -41,7 +42,7 @@ export class SandboxSession {
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 401)) throw error;
     }
-    await this.open();
+    await this.open(this.#currentFiles());
     return 'reopened';
   }
 }

@@ -3,6 +3,7 @@
  * editor (Monaco) and the terminal (xterm) side by side, wires the toolbar, the tabs and the
  * checks panel, and keeps the files in step with the session and the browser.
  */
+import { ApiError } from './api.ts';
 import { ChecksPanel } from './checks.ts';
 import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
 import { SandboxSession, type SessionInfo } from './session.ts';
@@ -63,7 +64,16 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     opened = await session.open(kept);
     if (!kept) files = opened.files;
   } catch (error) {
-    say(`Can't reach the sandbox (${(error as Error).message}); your edits are kept in this browser.`, 'warn');
+    if (kept && error instanceof ApiError && error.status === 400) {
+      // The saved files break a limit the server has now (fewer or smaller files): start over
+      // from the lesson's files rather than leave the learner without a sandbox.
+      opened = await session.open(undefined).catch(() => undefined);
+      if (opened) {
+        files = opened.files;
+        say(`Your saved files were refused (${error.message}); the lesson's files are loaded instead.`, 'warn');
+      }
+    }
+    if (!opened) say(`Can't reach the sandbox (${(error as Error).message}); your edits are kept in this browser.`, 'warn');
   }
 
   sync = new WorkspaceSync({

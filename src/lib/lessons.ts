@@ -1,5 +1,4 @@
 import { getCollection, type CollectionEntry } from 'astro:content';
-export { tabOrder } from './workspace-files.ts';
 import type { LessonFrontmatter } from '../../sandbox-server/lessons/schema.ts';
 
 export type LessonEntry = CollectionEntry<'lessons'>;
