@@ -32,12 +32,13 @@ function formatAddress(address: number): string {
  * The subnets to try for a namespace, in order: starting at a place its hash picks, so sessions
  * rarely collide, then onwards through the pool.
  */
-export function* subnetsFor(pool: Pool, namespace: string): Generator<string> {
+export function* subnetsFor(pool: Pool, namespace: string): Generator<{ subnet: string; gateway: string }> {
   const count = 2 ** (SUBNET_PREFIX - pool.prefix);
   const size = 2 ** (32 - SUBNET_PREFIX);
   const start = Number.parseInt(namespace.slice(0, 8), 16) % count;
   for (let i = 0; i < count; i++) {
-    const index = (start + i) % count;
-    yield `${formatAddress((pool.base + index * size) >>> 0)}/${SUBNET_PREFIX}`;
+    const network = (pool.base + ((start + i) % count) * size) >>> 0;
+    // The gateway is named so that inspect reports it (the host's address on the bridge).
+    yield { subnet: `${formatAddress(network)}/${SUBNET_PREFIX}`, gateway: formatAddress(network + 1) };
   }
 }

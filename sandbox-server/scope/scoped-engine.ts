@@ -228,7 +228,7 @@ export class ScopedEngine {
 
   async #createNetwork(name: string): Promise<void> {
     let attempts = 0;
-    for (const subnet of subnetsFor(this.#networkPool, this.namespace.id)) {
+    for (const { subnet, gateway } of subnetsFor(this.#networkPool, this.namespace.id)) {
       try {
         await this.docker.createNetwork({
           Name: name,
@@ -236,7 +236,7 @@ export class ScopedEngine {
           Internal: true,
           CheckDuplicate: true,
           Labels: this.namespace.labels,
-          IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
+          IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
           Options: {
             'com.docker.network.bridge.enable_icc': 'true',
             // The name the host rule recognises session bridges by (see host-firewall.ts).

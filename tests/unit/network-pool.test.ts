@@ -6,9 +6,12 @@ describe('session network subnets', () => {
     const pool = parsePool('10.200.0.0/16');
     const subnets = [...subnetsFor(pool, '00000001aaaaaaaa')];
     expect(subnets).toHaveLength(4096);
-    expect(subnets.slice(0, 2)).toEqual(['10.200.0.16/28', '10.200.0.32/28']);
-    expect(subnets.at(-1)).toBe('10.200.0.0/28');
-    expect(new Set(subnets).size).toBe(4096);
+    expect(subnets.slice(0, 2)).toEqual([
+      { subnet: '10.200.0.16/28', gateway: '10.200.0.17' },
+      { subnet: '10.200.0.32/28', gateway: '10.200.0.33' },
+    ]);
+    expect(subnets.at(-1)).toEqual({ subnet: '10.200.0.0/28', gateway: '10.200.0.1' });
+    expect(new Set(subnets.map((entry) => entry.subnet)).size).toBe(4096);
   });
 
   it('refuses what is not a pool', () => {
