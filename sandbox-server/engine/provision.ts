@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { connectEngine, engineAddress, engineAnswers } from './connect.ts';
@@ -37,48 +37,59 @@ export async function ensureEngine(options: ProvisionOptions): Promise<Docker> {
       `No Docker Engine answers at ${engineAddress()}; install Docker Engine (on Debian or Ubuntu: apt-get install docker.io), start it, and run this again.`,
     );
   }
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   await withStartLock(async () => {
     if (await engineAnswers(docker)) return;
     ensureHostPackages([{ provides: 'dockerd', package: 'docker.io' }, { provides: 'iptables', package: 'iptables' }], options.logDir, log);
-    if (!(await engineAnswers(docker))) startDockerd(options.logDir, log);
-  });
-  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
-  while (Date.now() < deadline) {
-    if (await engineAnswers(docker, 1000)) {
-      log('Docker Engine is answering');
-      return docker;
+    // A dockerd that is still coming up is waited for; one that died (even as a zombie, or mid-
+    // start) is replaced, so a killed machine's leftovers never block the start.
+    let started = false;
+    while (Date.now() < deadline) {
+      if (await engineAnswers(docker, 1000)) return;
+      if (!dockerdRunning()) {
+        if (started) throw new EngineUnavailableError(`dockerd stopped while starting; see ${path.join(options.logDir, 'dockerd.log')}.`);
+        startDockerd(options.logDir, log);
+        started = true;
+      }
+      await sleep(250);
     }
-    await sleep(250);
+  });
+  if (await engineAnswers(docker, 1000)) {
+    log('Docker Engine is answering');
+    return docker;
   }
   throw new EngineUnavailableError(
     `dockerd was started but did not answer within ${Math.round((options.startTimeoutMs ?? 60_000) / 1000)} s; see ${path.join(options.logDir, 'dockerd.log')}.`,
   );
 }
 
-/** A pid file left by a killed dockerd stops the next one from starting ("pid file found"). */
-function removeStalePidFile(file: string): void {
-  if (!existsSync(file)) return;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) return;
-  rmSync(file, { force: true });
-}
-
-function processAlive(pid: number): boolean {
+/** A live process with this command name; a zombie (killed, not yet reaped) doesn't count. */
+function processRunning(pid: number, command?: string): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const name = /\((.*)\)/.exec(stat)?.[1];
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && (command === undefined || name === command);
   } catch {
     return false;
   }
 }
 
+function dockerdRunning(): boolean {
+  return readdirSync('/proc').some((entry) => /^\d+$/.test(entry) && processRunning(Number(entry), 'dockerd'));
+}
+
+/** A pid file left by a killed process stops the next one from starting ("pid file found"). */
+function removeStalePidFile(file: string, command: string): void {
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (Number.isInteger(pid) && pid > 0 && processRunning(pid, command)) return;
+  rmSync(file, { force: true });
+}
+
 function startDockerd(logDir: string, log: (line: string) => void): void {
-  removeStalePidFile(PID_FILE);
-  removeStalePidFile(CONTAINERD_PID_FILE);
-  if (existsSync(PID_FILE)) {
-    log('dockerd is already starting; waiting for it');
-    return;
-  }
+  removeStalePidFile(PID_FILE, 'dockerd');
+  removeStalePidFile(CONTAINERD_PID_FILE, 'containerd');
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, 'dockerd.log');
   log(`Starting dockerd (log: ${logFile})…`);
@@ -102,7 +113,7 @@ async function withStartLock(action: () => Promise<void>): Promise<void> {
       } catch {
         continue; // released between our two calls
       }
-      if (!holder || !processAlive(holder) || Date.now() > deadline) rmSync(LOCK_FILE, { force: true });
+      if (!holder || !processRunning(holder) || Date.now() > deadline) rmSync(LOCK_FILE, { force: true });
       else await sleep(250);
     }
   }
