@@ -2,6 +2,7 @@ import { isEngineDown } from '../engine/errors.ts';
 import type { Check } from '../lessons/schema.ts';
 import { checkContainer, checkHttp, checkPublishes } from './container-checks.ts';
 import { checkImage, checkImageConfig, checkLayers } from './image-checks.ts';
+import { checkPushed } from './registry-checks.ts';
 import type { CheckContext, CheckResult, Verdict } from './result.ts';
 import { checkCommand, checkDockerfile } from './workspace-checks.ts';
 
@@ -21,6 +22,8 @@ function verdictOf(check: Check, context: CheckContext): Verdict | Promise<Verdi
       return checkHttp(check, context);
     case 'dockerfile':
       return checkDockerfile(check, context);
+    case 'pushed':
+      return checkPushed(check, context);
     case 'command':
       return checkCommand(check, context);
   }

@@ -2,12 +2,14 @@ import type Docker from 'dockerode';
 import { checkBuildCgroups } from '../build/cgroup.ts';
 import type { ServerConfig } from '../config/server.ts';
 import { ensureCatalogue } from '../images/ensure.ts';
+import { ensureRegistry } from '../registry/process.ts';
 import { ensureEngine } from './provision.ts';
 import { checkEngineEnforcesLimits } from './selftest.ts';
 
 /**
  * Everything the sandbox needs from the machine before it serves anyone: an engine that answers,
- * the base-image catalogue, limits the kernel really enforces, and build cgroups it can make.
+ * the base-image catalogue, limits the kernel really enforces, build cgroups it can make, and the
+ * class registry.
  * `npm start` and `npm test` both go through here.
  */
 export async function prepareEngine(config: ServerConfig, log: (line: string) => void): Promise<Docker> {
@@ -15,5 +17,6 @@ export async function prepareEngine(config: ServerConfig, log: (line: string) =>
   await ensureCatalogue(docker, { log, pull: process.env.LAYERLAB_PULL !== '0' });
   await checkEngineEnforcesLimits(docker, config.policy, 'busybox:latest');
   checkBuildCgroups();
+  await ensureRegistry({ logDir: config.logDir, log });
   return docker;
 }

@@ -89,6 +89,8 @@ export const Check = z.discriminatedUnion('kind', [
   }).refine((check) => check.contains || check.avoids || check.instruction, {
     error: 'give contains, avoids or instruction',
   }),
+  /** The class registry holds this repository:tag of the learner's, like localhost:5000/app:v1. */
+  CheckBase.extend({ kind: z.literal('pushed'), image: ImageName }),
   /** The learner ran a command matching this regular expression (and it succeeded, unless `success: false`). */
   CheckBase.extend({
     kind: z.literal('command'),

@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 import { DockerfileParser, type From, type Instruction } from 'dockerfile-ast';
+import { isClassRegistry } from '../registry/address.ts';
 import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
 
 /**
@@ -226,8 +227,12 @@ function reviewFrom(from: From, earlierStages: string[], lookup: BaseImageLookup
     throw error;
   }
   if (ref.digest) return `FROM ${image}: pinning by digest isn't available here; use a tag, like node:18-slim`;
-  if (ref.domain) return `FROM ${image}: this sandbox can't reach the registry ${ref.domain}; ${availability(lookup)}`;
   if (lookup.isOwn(ref)) return { ref, fromCatalogue: false };
+  if (ref.domain) {
+    return isClassRegistry(ref)
+      ? `FROM ${image}: pull it from the class registry first (docker pull ${image}), or build FROM a name you have`
+      : `FROM ${image}: this sandbox can't reach the registry ${ref.domain}; ${availability(lookup)}`;
+  }
   if (lookup.isCatalogue(ref)) return { ref, fromCatalogue: true };
   return `FROM ${image}: this image isn't available here; ${availability(lookup)}`;
 }

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { registryHost } from '../registry/address.ts';
 import { parseReference, formatReference, type ImageReference } from './reference.ts';
 
 /**
- * Every engine object a session creates lives under its namespace: image tags under `ll-<ns>/`,
- * containers and volumes named `ll-<ns>-<name>`, one network `ll-<ns>-net`. The learner sees and
- * types the plain names; the namespace never shows.
+ * Every engine object a session creates lives under its namespace: image tags under `ll-<ns>/`
+ * (or `localhost:5000/<ns>/` for the class registry), containers and volumes named
+ * `ll-<ns>-<name>`, one network `ll-<ns>-net`. The learner sees and types the plain names; the
+ * namespace never shows.
  *
  * The namespace is a hash of the session id, because the id itself is the cookie secret and names
  * and labels are visible to anyone who can list the engine.
@@ -23,13 +25,18 @@ const IMAGE_TAG = new RegExp(`^ll-(${NAMESPACE_PATTERN})/(.+)$`);
 const KEEP_TAG = new RegExp(`^llk-(${NAMESPACE_PATTERN})/`);
 const OBJECT_NAME = new RegExp(`^/?ll-(${NAMESPACE_PATTERN})-(.+)$`);
 
+/** `localhost:5000/<ns>/app:v1`: images tagged for the class registry. */
+function registryTag(): RegExp {
+  return new RegExp(`^${registryHost().replace(/\./g, '\\.')}/(${NAMESPACE_PATTERN})/`);
+}
+
 export function namespaceOf(sessionId: string): string {
   return createHash('sha256').update(sessionId).digest('hex').slice(0, 16);
 }
 
 /** The namespace an internal image tag belongs to, for tags this server wrote; undefined otherwise. */
 export function namespaceOfImageTag(tag: string): string | undefined {
-  return IMAGE_TAG.exec(tag)?.[1] ?? KEEP_TAG.exec(tag)?.[1];
+  return IMAGE_TAG.exec(tag)?.[1] ?? KEEP_TAG.exec(tag)?.[1] ?? registryTag().exec(tag)?.[1];
 }
 
 export function namespaceOfObjectName(name: string): string | undefined {
@@ -63,15 +70,27 @@ export class Namespace {
     return `ll-${this.id}-net`;
   }
 
-  /** "hello" → "ll-<ns>/hello:latest". Throws InvalidReferenceError for names docker would refuse. */
+  /** Where a learner's repository lives: under the namespace locally, or in the class registry. */
+  #repository(ref: ImageReference): string {
+    return ref.domain === registryHost() ? `${this.#registryPrefix}${ref.path}` : `ll-${this.id}/${ref.path}`;
+  }
+
+  get #registryPrefix(): string {
+    return `${registryHost()}/${this.id}/`;
+  }
+
+  /**
+   * "hello" → "ll-<ns>/hello:latest"; "localhost:5000/app" → "localhost:5000/<ns>/app:latest".
+   * Throws InvalidReferenceError for names docker would refuse. Callers refuse other registries.
+   */
   imageTag(learnerRef: string | ImageReference): string {
     const ref = typeof learnerRef === 'string' ? parseReference(learnerRef) : learnerRef;
-    return `ll-${this.id}/${formatReference({ ...ref, digest: undefined })}`;
+    return `${this.#repository(ref)}:${ref.tag ?? 'latest'}`;
   }
 
   /** "busybox" → "ll-<ns>/busybox", keeping the tag only if the learner wrote one, for FROM lines. */
   qualify(ref: ImageReference): string {
-    return `ll-${this.id}/${ref.path}${ref.tag ? `:${ref.tag}` : ''}`;
+    return `${this.#repository(ref)}${ref.tag ? `:${ref.tag}` : ''}`;
   }
 
   /** A tag only the server uses, which keeps a built image owned after the learner's tag moves on. */
@@ -84,13 +103,16 @@ export class Namespace {
   }
 
   ownsImageTag(tag: string): boolean {
-    return tag.startsWith(`ll-${this.id}/`);
+    return this.displayTag(tag) !== undefined;
   }
 
   /** "ll-<ns>/hello:latest" → "hello:latest"; undefined for tags outside this namespace. */
   displayTag(internalTag: string): string | undefined {
-    const prefix = `ll-${this.id}/`;
-    return internalTag.startsWith(prefix) ? internalTag.slice(prefix.length) : undefined;
+    const local = `ll-${this.id}/`;
+    if (internalTag.startsWith(local)) return internalTag.slice(local.length);
+    const registry = this.#registryPrefix;
+    if (internalTag.startsWith(registry)) return `${registryHost()}/${internalTag.slice(registry.length)}`;
+    return undefined;
   }
 
   containerName(learnerName: string): string {
@@ -110,6 +132,12 @@ export class Namespace {
 
   /** Hides the namespace in text the engine produced (build output, error messages). */
   scrub(text: string): string {
-    return text.split(`ll-${this.id}/`).join('').split(`ll-${this.id}-`).join('');
+    return text
+      .split(this.#registryPrefix)
+      .join(`${registryHost()}/`)
+      .split(`ll-${this.id}/`)
+      .join('')
+      .split(`ll-${this.id}-`)
+      .join('');
   }
 }

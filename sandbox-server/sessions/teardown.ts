@@ -1,10 +1,12 @@
 import type Docker from 'dockerode';
 import { isNotFound } from '../engine/errors.ts';
+import { deleteNamespace } from '../registry/client.ts';
 import { LABEL, namespaceOfImageTag } from '../scope/namespace.ts';
 
 /**
- * Removes every engine object of one namespace: containers, images, volumes, then the network,
- * which goes last because it marks the namespace as alive for the reaper.
+ * Removes every engine object of one namespace: containers, images, volumes, its repositories in
+ * the class registry, then the network, which goes last because it marks the namespace as alive
+ * for the reaper.
  */
 export async function removeNamespace(docker: Docker, namespace: string): Promise<void> {
   const filter = { label: [`${LABEL.session}=${namespace}`] };
@@ -24,6 +26,7 @@ export async function removeNamespace(docker: Docker, namespace: string): Promis
   for (const volume of volumes.Volumes ?? []) {
     await docker.getVolume(volume.Name).remove().catch(ignoreMissing);
   }
+  await deleteNamespace(namespace).catch(() => undefined);
   for (const network of await docker.listNetworks({ filters: filter })) {
     await docker.getNetwork(network.Id).remove().catch(ignoreMissing);
   }

@@ -1,4 +1,6 @@
 import { runBuild } from '../../build/run-build.ts';
+import { isClassRegistry } from '../../registry/address.ts';
+import { noRegistryHere } from './registry.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
 import { parseImageName } from './images.ts';
@@ -36,7 +38,7 @@ const build: DockerCommand = {
     const tags = (flags.lists.get('tag') ?? []).map((tag) => {
       const ref = parseImageName(tag);
       if (ref.digest) throw new UsageError(`invalid argument "${tag}" for "-t, --tag" flag: invalid reference format`);
-      if (ref.domain) throw new UsageError(`this sandbox has no registry at ${ref.domain}; tag the image with a plain name like myapp:v1`);
+      if (ref.domain && !isClassRegistry(ref)) throw noRegistryHere(ref, 'push');
       return ref;
     });
     if (session.activeBuild) {

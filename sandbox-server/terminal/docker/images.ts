@@ -5,6 +5,8 @@ import type { OwnImage, ScopedEngine } from '../../scope/scoped-engine.ts';
 import type { CommandContext } from '../command.ts';
 import { formatTable } from '../format/table.ts';
 import { ago, ellipsis, imageSize, shortId } from '../format/units.ts';
+import { isClassRegistry } from '../../registry/address.ts';
+import { noRegistryHere, pullFromRegistry } from './registry.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
 
@@ -199,21 +201,18 @@ const imageTag: DockerCommand = {
   flags: [],
   minArgs: 2,
   maxArgs: 2,
-  async run(flags, { engine, services }) {
+  async run(flags, context) {
+    const { engine } = context;
     const [source, target] = flags.positionals as [string, string];
     const image = await requireImage(engine, source);
     const ref = parseImageName(target);
     if (ref.digest) throw new UsageError(`refusing to create a tag with a digest reference`);
-    if (ref.domain) {
-      throw new UsageError(`this sandbox has no registry at ${ref.domain}; tag images with plain names like myapp:v2`);
-    }
+    if (ref.domain && !isClassRegistry(ref)) throw noRegistryHere(ref, 'push');
     const wanted = formatReference(ref);
-    const images = await engine.images();
-    const tagged = images.filter((candidate) => candidate.tags.length > 0);
-    if (!tagged.some((candidate) => candidate.id === image.id) && tagged.length >= services.policy.quotas.images) {
-      throw new UsageError(`you have ${tagged.length} images, the most a session may keep; remove some with docker rmi`);
+    if (!image.tags.includes(wanted)) {
+      await checkImageQuota(context, ref, image.id);
+      await engine.tagImage(image.id, ref);
     }
-    if (!image.tags.includes(wanted)) await engine.tagImage(image.id, ref);
     return 0;
   },
 };
@@ -269,7 +268,7 @@ const imagePull: DockerCommand = {
   path: 'image pull',
   aliases: ['pull'],
   usage: 'docker pull NAME[:TAG]',
-  summary: 'Download an image from the catalogue',
+  summary: 'Download an image from the catalogue or the class registry',
   flags: [{ long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' }],
   minArgs: 1,
   maxArgs: 1,
@@ -277,10 +276,28 @@ const imagePull: DockerCommand = {
     const name = flags.positionals[0]!;
     const ref = parseImageName(name);
     if (!ref.tag && !ref.digest && !flags.bools.has('quiet')) context.io.out('Using default tag: latest\n');
+    if (ref.domain) {
+      if (!isClassRegistry(ref)) throw noRegistryHere(ref, 'pull');
+      await checkImageQuota(context, ref);
+      await pullFromRegistry(context, ref);
+      return 0;
+    }
     await pullImage(context, ref, flags.bools.has('quiet'));
     return 0;
   },
 };
+
+/**
+ * A new tag must fit the image quota, unless it names an image the learner already has tagged
+ * (another name for it costs nothing).
+ */
+async function checkImageQuota({ engine, services }: CommandContext, ref: ImageReference, imageId?: string): Promise<void> {
+  const tagged = (await engine.images()).filter((image) => image.tags.length > 0);
+  if (tagged.some((image) => image.id === imageId || image.tags.includes(formatReference(ref)))) return;
+  if (tagged.length >= services.policy.quotas.images) {
+    throw new UsageError(`you have ${tagged.length} images, the most a session may keep; remove some with docker rmi`);
+  }
+}
 
 /** Pulls from the catalogue with output shaped like a registry pull. */
 export async function pullImage({ engine, services, io }: CommandContext, ref: ImageReference, quiet = false): Promise<string> {

@@ -6,6 +6,7 @@ import { EXEC_COMMANDS } from './exec.ts';
 import { FlagError, flagUsage, parseFlags } from './flags.ts';
 import { IMAGE_COMMANDS } from './images.ts';
 import { INSPECT_COMMANDS } from './inspect.ts';
+import { REGISTRY_COMMANDS } from './registry.ts';
 import { RUN_COMMANDS } from './run.ts';
 import { HELP_FLAG, UsageError, type DockerCommand } from './spec.ts';
 import { VOLUME_COMMANDS } from './volumes.ts';
@@ -13,6 +14,7 @@ import { VOLUME_COMMANDS } from './volumes.ts';
 export const DOCKER_COMMANDS: DockerCommand[] = [
   ...BUILD_COMMANDS,
   ...IMAGE_COMMANDS,
+  ...REGISTRY_COMMANDS,
   ...RUN_COMMANDS,
   ...CONTAINER_COMMANDS,
   ...EXEC_COMMANDS,

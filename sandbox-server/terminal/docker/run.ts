@@ -7,6 +7,8 @@ import type { OwnContainer } from '../../scope/scoped-engine.ts';
 import type { CommandContext } from '../command.ts';
 import type { ParsedFlags } from './flags.ts';
 import { pullImage } from './images.ts';
+import { isClassRegistry } from '../../registry/address.ts';
+import { noRegistryHere, pullFromRegistry } from './registry.ts';
 import { OBJECT_NAME, randomContainerName } from './names.ts';
 import { HOST_PATH_REFUSAL, REFUSED_RUN_FLAGS } from './refusals.ts';
 import type { DockerCommand } from './spec.ts';
@@ -143,7 +145,9 @@ async function resolveRunImage(context: CommandContext, text: string): Promise<s
   }
   io.err(`Unable to find image '${formatReference(ref)}' locally\n`);
   try {
-    await pullImage(context, ref);
+    if (!ref.domain) await pullImage(context, ref);
+    else if (isClassRegistry(ref)) await pullFromRegistry(context, ref);
+    else throw noRegistryHere(ref, 'pull');
   } catch (error) {
     if (error instanceof UsageError) throw runError(error.message);
     throw error;

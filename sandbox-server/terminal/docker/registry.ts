@@ -1,0 +1,113 @@
+import type Docker from 'dockerode';
+import { engineMessage } from '../../engine/errors.ts';
+import { isClassRegistry, registryHost } from '../../registry/address.ts';
+import { formatReference, type ImageReference } from '../../scope/reference.ts';
+import type { CommandContext } from '../command.ts';
+import { parseImageName } from './images.ts';
+import type { DockerCommand } from './spec.ts';
+import { UsageError } from './spec.ts';
+
+/**
+ * `docker push` and registry pulls, against the class registry. The engine talks to it as
+ * `localhost:<port>/<ns>/NAME`; the learner reads and types `localhost:<port>/NAME`.
+ */
+
+interface ProgressEvent {
+  status?: string;
+  id?: string;
+  progressDetail?: { current?: number };
+  error?: string;
+  errorDetail?: { message?: string };
+}
+
+/** Byte-count updates are progress bars in a TTY docker CLI; printed as lines they are noise. */
+const PROGRESS_ONLY = new Set(['Downloading', 'Extracting', 'Pushing', 'Waiting']);
+
+/** Streams push or pull progress as the docker CLI prints it without a TTY: one line per step. */
+function followProgress(docker: Docker, stream: NodeJS.ReadableStream, context: CommandContext): Promise<void> {
+  const { io, engine } = context;
+  return new Promise((resolve, reject) => {
+    let failure: string | undefined;
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null) => {
+        const message = failure ?? (error ? engineMessage(error) : undefined);
+        if (message) reject(new UsageError(engine.namespace.scrub(message)));
+        else resolve();
+      },
+      (event: ProgressEvent) => {
+        if (event.error) {
+          failure = event.errorDetail?.message ?? event.error;
+          return;
+        }
+        if (!event.status || PROGRESS_ONLY.has(event.status)) return;
+        io.out(engine.namespace.scrub(`${event.id ? `${event.id}: ` : ''}${event.status}\n`));
+      },
+    );
+  });
+}
+
+export function noRegistryHere(ref: ImageReference, verb: 'push' | 'pull'): UsageError {
+  const registry = registryHost();
+  if (!ref.domain) {
+    return new UsageError(
+      verb === 'push'
+        ? `denied: this sandbox can't push to Docker Hub; push to the class registry instead: docker tag ${ref.path} ${registry}/${ref.path} && docker push ${registry}/${ref.path}`
+        : `Error response from daemon: pull access denied for ${ref.path}`,
+    );
+  }
+  return new UsageError(`Error response from daemon: this sandbox reaches one registry, ${registry}, not ${ref.domain}`);
+}
+
+/** Pulls a repository of the learner's from the class registry. */
+export async function pullFromRegistry(context: CommandContext, ref: ImageReference): Promise<void> {
+  const { engine, services } = context;
+  await engine.ensureNetwork();
+  const internal = engine.namespace.imageTag(ref);
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await services.docker.pull(internal)) as NodeJS.ReadableStream;
+  } catch (error) {
+    throw new UsageError(`Error response from daemon: ${engine.namespace.scrub(engineMessage(error))}`);
+  }
+  try {
+    await followProgress(services.docker, stream, context);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(`Error response from daemon: ${error.message}`);
+    throw error;
+  }
+  context.io.out(`${formatReference(ref)}\n`);
+}
+
+const push: DockerCommand = {
+  path: 'image push',
+  aliases: ['push'],
+  usage: 'docker push NAME[:TAG]',
+  summary: 'Push an image to the class registry (localhost:5000)',
+  flags: [{ long: 'quiet', short: 'q', kind: 'bool', help: 'Suppress verbose output' }],
+  minArgs: 1,
+  maxArgs: 1,
+  async run(flags, context) {
+    const { engine, services, io } = context;
+    const ref = parseImageName(flags.positionals[0]!);
+    if (!isClassRegistry(ref)) throw noRegistryHere(ref, 'push');
+    if (!ref.tag) io.out('Using default tag: latest\n');
+    const wanted = formatReference(ref);
+    const image = (await engine.images()).find((candidate) => candidate.tags.includes(wanted));
+    if (!image) throw new UsageError(`An image does not exist locally with the tag: ${ref.domain}/${ref.path}`);
+    const internal = engine.namespace.imageTag(ref);
+    const colon = internal.lastIndexOf(':');
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await services.docker.getImage(internal.slice(0, colon)).push({ tag: internal.slice(colon + 1) })) as NodeJS.ReadableStream;
+    } catch (error) {
+      throw new UsageError(engine.namespace.scrub(engineMessage(error)));
+    }
+    const quietIo = { ...context, io: { ...io, out: () => undefined } };
+    await followProgress(services.docker, stream, flags.bools.has('quiet') ? quietIo : context);
+    if (flags.bools.has('quiet')) io.out(`${wanted}\n`);
+    return 0;
+  },
+};
+
+export const REGISTRY_COMMANDS: DockerCommand[] = [push];
