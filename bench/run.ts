@@ -14,6 +14,7 @@ import { Learner } from '../tests/support/sandbox.ts';
 import { measureBuildAndRun } from './overhead.ts';
 import { measureCachedRebuild } from './rebuild.ts';
 import { measureKeystrokeEcho } from './keystrokes.ts';
+import { measureClassroom } from './classroom.ts';
 import { measurePageWeight } from './page-weight.ts';
 import { ensureSite } from '../sandbox-server/cli/site-build.ts';
 import type { Section } from './report.ts';
@@ -35,6 +36,9 @@ try {
   sections.push(await measureCachedRebuild(learner, rounds * 2));
   console.error('measuring keystroke echo through an exec TTY…');
   sections.push(await measureKeystrokeEcho(learner, 300));
+  const classroom = Number(process.env.BENCH_LEARNERS ?? 20);
+  console.error(`measuring ${classroom} learners building and running at once…`);
+  sections.push(await measureClassroom(server.url, classroom));
 } finally {
   for (const session of server.context.store.all()) server.context.store.delete(session);
   await server.reaper.sweep();

@@ -360,9 +360,12 @@ async function runAttached(context: CommandContext, container: Container, plan: 
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5000));
       outcome = await Promise.race([exited, timeout]);
       if (outcome === 'timeout') {
-        const name = plan.spec.name;
-        io.err(`The container ignored the interrupt and keeps running; stop it with: docker stop ${name}\n`);
-        if (plan.remove) removeWhenExited(container);
+        // With --rm the container goes now (below); without it, it stays for the learner to stop.
+        io.err(
+          plan.remove
+            ? 'The container ignored the interrupt, so it was stopped and removed (--rm).\n'
+            : `The container ignored the interrupt and keeps running; stop it with: docker stop ${plan.spec.name}\n`,
+        );
         return 130;
       }
     }
