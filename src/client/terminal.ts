@@ -7,14 +7,8 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
+import type { ServerMessage } from '../../sandbox-server/terminal/protocol.ts';
 import type { SessionOutcome } from './session.ts';
-
-type ServerMessage =
-  | { type: 'ready'; mode: string; lessonId?: string }
-  | { type: 'command-start'; command: string }
-  | { type: 'command-end'; command: string; exitCode: number }
-  | { type: 'busy'; command: string }
-  | { type: 'error'; message: string };
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
