@@ -358,6 +358,19 @@ describe('docker volume', () => {
     expect(parseTable(await learner.ok('docker volume ls')).rows).toEqual([]);
     expect(await learner.run('docker volume rm shared')).toEqual({ output: 'Error: No such volume: shared\n', exitCode: 1 });
   });
+
+  it('prunes the volumes no container uses, and only the learner\'s', async () => {
+    const learner = await learnerWithBusybox();
+    const other = await learnerWithBusybox();
+    await other.ok('docker volume create theirs');
+    await learner.ok('docker volume create spare');
+    await learner.ok('docker run -d --name keeper -v kept:/data busybox sh -c "echo data > /data/f; sleep 300"');
+    const pruned = await learner.run('docker volume prune -f');
+    expect(pruned.exitCode).toBe(0);
+    expect(pruned.output).toMatch(/^Deleted Volumes:\nspare\n\nTotal reclaimed space: \d/);
+    expect(parseTable(await learner.ok('docker volume ls')).rows).toEqual([{ DRIVER: 'local', 'VOLUME NAME': 'kept' }]);
+    expect(await other.ok('docker volume ls -q')).toBe('theirs\n');
+  });
 });
 
 describe('what leaks', () => {

@@ -1,4 +1,4 @@
-import { daemonError, isNotFound } from '../../engine/errors.ts';
+import { daemonError } from '../../engine/errors.ts';
 import { splitMultiplexed } from '../../engine/multiplexed.ts';
 import type { OwnContainer } from '../../scope/scoped-engine.ts';
 import type { CommandContext } from '../command.ts';
@@ -300,18 +300,12 @@ const prune: DockerCommand = {
     if (!flags.bools.has('force') && !(await io.confirm('WARNING! This will remove all stopped containers.\nAre you sure you want to continue?'))) {
       return 0;
     }
-    const stopped = (await engine.containers({ all: true })).filter((container) => container.state !== 'running');
-    const removed: string[] = [];
-    for (const container of stopped) {
-      try {
-        await services.docker.getContainer(container.id).remove({ v: true });
-        removed.push(container.id);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }
+    // The engine's own prune, held to the session by its label: the same rules and the same
+    // accounting as docker's, and nobody else's containers.
+    const result = await services.docker.pruneContainers({ filters: { label: [engine.namespace.labelFilter] } });
+    const removed = result.ContainersDeleted ?? [];
     if (removed.length > 0) io.out(`Deleted Containers:\n${removed.join('\n')}\n\n`);
-    io.out('Total reclaimed space: 0B\n');
+    io.out(`Total reclaimed space: ${imageSize(result.SpaceReclaimed ?? 0)}\n`);
     context.session.emit('objects');
     return 0;
   },

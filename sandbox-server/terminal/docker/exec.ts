@@ -1,4 +1,5 @@
 import { engineMessage } from '../../engine/errors.ts';
+import { shortId } from '../format/units.ts';
 import { requireContainer } from './containers.ts';
 import { REFUSED_EXEC_FLAGS } from './refusals.ts';
 import type { DockerCommand } from './spec.ts';
@@ -81,9 +82,5 @@ const exec: DockerCommand = {
     }
   },
 };
-
-function shortId(id: string): string {
-  return id.slice(0, 12);
-}
 
 export const EXEC_COMMANDS: DockerCommand[] = [exec];

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { daemonError, isConflict } from '../../engine/errors.ts';
 import { formatTable } from '../format/table.ts';
+import { imageSize } from '../format/units.ts';
 import { renderInspect } from './inspect.ts';
 import { OBJECT_NAME } from './names.ts';
 import type { DockerCommand } from './spec.ts';
@@ -117,17 +118,11 @@ const prune: DockerCommand = {
     if (!flags.bools.has('force') && !(await io.confirm('WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue?'))) {
       return 0;
     }
-    const removed: string[] = [];
-    for (const volume of await engine.volumes()) {
-      try {
-        await services.docker.getVolume(volume.internalName).remove();
-        removed.push(volume.name);
-      } catch {
-        // in use: kept, as docker keeps it
-      }
-    }
+    // The engine's own prune, held to the session by its label (it removes what no container uses).
+    const result = await services.docker.pruneVolumes({ filters: { label: [engine.namespace.labelFilter] } });
+    const removed = (result.VolumesDeleted ?? []).map((name) => engine.namespace.displayName(name) ?? name);
     if (removed.length > 0) io.out(`Deleted Volumes:\n${removed.join('\n')}\n\n`);
-    io.out('Total reclaimed space: 0B\n');
+    io.out(`Total reclaimed space: ${imageSize(result.SpaceReclaimed ?? 0)}\n`);
     session.emit('objects');
     return 0;
   },
