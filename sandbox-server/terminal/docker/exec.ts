@@ -4,7 +4,7 @@ import { requireContainer } from './containers.ts';
 import { REFUSED_EXEC_FLAGS } from './refusals.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
-import { pipeToTerminal, settleWithin } from './streams.ts';
+import { attachKeyboard, pipeToTerminal, settleWithin } from './streams.ts';
 
 const exec: DockerCommand = {
   path: 'container exec',
@@ -53,11 +53,7 @@ const exec: DockerCommand = {
     const drained = pipeToTerminal(services.docker, stream, tty, io);
     let detach: (() => void) | undefined;
     if (interactive && io.tty) {
-      detach = io.attach({
-        input: (data) => stream.write(data),
-        resize: (cols, rows) => void execution.resize({ h: rows, w: cols }).catch(() => undefined),
-        passCtrlC: tty,
-      });
+      detach = attachKeyboard(io, stream, (size) => execution.resize(size), tty);
       if (tty) {
         const { cols, rows } = io.size();
         await execution.resize({ h: rows, w: cols }).catch(() => undefined);

@@ -14,7 +14,7 @@ import { HOST_PATH_REFUSAL, REFUSED_RUN_FLAGS } from './refusals.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
 import { InitFailureFilter } from './init-process.ts';
-import { pipeToTerminal, settleWithin } from './streams.ts';
+import { attachKeyboard, pipeToTerminal, settleWithin } from './streams.ts';
 
 /** docker run exits 125 when docker itself fails, as opposed to the container. */
 const DOCKER_FAILED = 125;
@@ -324,11 +324,7 @@ async function runAttached(context: CommandContext, container: Container, plan: 
   // before the engine answers the start request, and what they type then must not be lost.
   let detach: (() => void) | undefined;
   if (interactive && io.tty) {
-    detach = io.attach({
-      input: (data) => stream.write(data),
-      resize: (cols, rows) => void container.resize({ h: rows, w: cols }).catch(() => undefined),
-      passCtrlC: tty,
-    });
+    detach = attachKeyboard(io, stream, (size) => container.resize(size), tty);
   }
   try {
     await startOrExplain(context, container, plan);

@@ -3,6 +3,8 @@ import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { TerminalIO } from '../command.ts';
 
+type Resize = (size: { h: number; w: number }) => Promise<unknown>;
+
 /**
  * Sends a container stream to the terminal. A TTY stream is raw bytes; without a TTY the engine
  * multiplexes stdout and stderr into frames that demuxStream splits.
@@ -53,5 +55,17 @@ export function settleWithin(promise: Promise<unknown>, ms: number): Promise<voi
         resolve();
       },
     );
+  });
+}
+
+/**
+ * Hands the terminal's keystrokes and window size to a container stream (run -it, exec -it) until
+ * the returned function is called. With a TTY, Ctrl-C is the container's to turn into SIGINT.
+ */
+export function attachKeyboard(io: TerminalIO, stream: NodeJS.WritableStream, resize: Resize, tty: boolean): () => void {
+  return io.attach({
+    input: (data) => stream.write(data),
+    resize: (cols, rows) => void resize({ h: rows, w: cols }).catch(() => undefined),
+    passCtrlC: tty,
   });
 }
