@@ -46,7 +46,7 @@ export async function evaluateChecks(checks: Check[], context: CheckContext): Pr
       id: check.id ?? String(index + 1),
       title: check.title,
       passed: reason === undefined,
-      ...(reason === undefined ? {} : { reason }),
+      ...(reason === undefined ? {} : { reason: check.reason ?? reason }),
       hints: reason === undefined ? [] : hints,
     });
   }

@@ -25,7 +25,9 @@ export function checkDockerfile(check: DockerfileCheck, context: CheckContext): 
     }
   }
   if (check.contains !== undefined && !pattern(check.contains).test(text)) {
-    return `${check.file} has nothing matching ${check.contains}.`;
+    return isPlainText(check.contains)
+      ? `${check.file} has no line with "${check.contains}" yet.`
+      : `${check.file} doesn't have what this check looks for yet.`;
   }
   if (check.avoids !== undefined) {
     const match = pattern(check.avoids).exec(text);
@@ -38,9 +40,19 @@ export function checkDockerfile(check: DockerfileCheck, context: CheckContext): 
   return undefined;
 }
 
+/** A pattern with no regular-expression syntax in it reads as the text it matches. */
+function isPlainText(source: string): boolean {
+  return !/[\\^$.*+?()[\]{}|]/.test(source);
+}
+
 export function checkCommand(check: CommandCheck, context: CheckContext): Verdict {
   const wanted = pattern(check.pattern);
-  const ran = context.session.record.commands.filter((command) => wanted.test(command.line));
+  // Only this lesson's commands count: one session follows the learner from lesson to lesson, and a
+  // command practised in an earlier lesson shouldn't tick a later lesson's check.
+  const lesson = context.session.record.lessonId;
+  const ran = context.session.record.commands.filter(
+    (command) => (command.lessonId === undefined || command.lessonId === lesson) && wanted.test(command.line),
+  );
   if (ran.some((command) => !check.success || command.exitCode === 0)) return undefined;
   if (ran.length > 0) return `You ran ${ran.at(-1)!.line}, but it failed (exit status ${ran.at(-1)!.exitCode}).`;
   return `You haven't run a command like that yet.`;

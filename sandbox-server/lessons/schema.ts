@@ -28,6 +28,11 @@ const CheckBase = z.object({
   title: z.string().min(1),
   /** Shown when the check fails, after the reason. */
   hint: Hints.optional(),
+  /**
+   * The sentence shown when the check fails, in place of the one the check writes itself. Worth
+   * giving for `dockerfile` checks with a pattern, whose own sentence can only quote the pattern.
+   */
+  reason: z.string().min(1).optional(),
 });
 
 const ImageName = z.string().min(1, { error: 'name the image, like hello or hello:v2' });
