@@ -23,6 +23,8 @@ export interface RanCommand {
   line: string;
   exitCode: number;
   at: number;
+  /** The lesson the session was on when the command ran: "the learner ran …" checks count only these. */
+  lessonId?: string;
 }
 
 export interface SessionEvents {

@@ -192,7 +192,7 @@ export class TerminalSession {
     this.#attached = undefined;
     this.#running = undefined;
     this.#state = 'prompt';
-    const ran = { line: command, exitCode, at: Date.now() };
+    const ran = { line: command, exitCode, at: Date.now(), ...(session.record.lessonId ? { lessonId: session.record.lessonId } : {}) };
     session.record.commands = [...session.record.commands, ran].slice(-COMMANDS_KEPT);
     store.touch(session);
     session.emit('command', ran);
