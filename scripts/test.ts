@@ -15,12 +15,15 @@ try {
   process.exit(1);
 }
 
-// Unit and integration (vitest, which takes any arguments), then the browser tier: Playwright with
-// Debian's Chromium against `layerlab serve`, which builds the site. LAYERLAB_E2E=0 skips it.
-const tiers: [string, string[]][] = [['vitest', ['run', ...process.argv.slice(2)]]];
-if (process.env.LAYERLAB_E2E !== '0') tiers.push(['playwright', ['test']]);
+// Unit and integration (vitest, which takes any arguments); then every lesson proven on the real
+// engine (`layerlab lessons check`: its solution passes its checks, its starter doesn't); then the
+// browser tier: Playwright with Debian's Chromium against `layerlab serve`, which builds the site.
+// LAYERLAB_LESSONS=0 skips the lessons, LAYERLAB_E2E=0 the browser.
+const tiers: [string, string[]][] = [['node_modules/.bin/vitest', ['run', ...process.argv.slice(2)]]];
+if (process.env.LAYERLAB_LESSONS !== '0') tiers.push(['bin/layerlab.js', ['lessons', 'check']]);
+if (process.env.LAYERLAB_E2E !== '0') tiers.push(['node_modules/.bin/playwright', ['test']]);
 for (const [tool, args] of tiers) {
   // This Node (npm's, from node_modules/.bin) runs every tool, whatever node is first on PATH.
-  const result = spawnSync(process.execPath, [`node_modules/.bin/${tool}`, ...args], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [tool, ...args], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

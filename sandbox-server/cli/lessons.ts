@@ -52,25 +52,43 @@ image: ${image}
 files:
   Dockerfile: |
     FROM busybox
+    # TODO: add a CMD that says hello.
 solution:
   Dockerfile: |
     FROM busybox
     CMD ["echo", "hello from ${image}"]
+solutionCommands:
+  - docker build -t ${image} .
+  - docker run --rm ${image}
 checks:
-  - kind: image-config
+  - id: says-hello
+    kind: image-config
     title: The ${image} image runs echo
     image: ${image}
     cmd: ["echo", "hello from ${image}"]
     hint:
-      - Add a CMD instruction to the Dockerfile.
-      - 'CMD ["echo", "hello from ${image}"], then build again.'
+      - Add a CMD instruction to the Dockerfile, then build again.
+      - 'CMD ["echo", "hello from ${image}"], then docker build -t ${image} .'
 ---
 
-import Run from '../src/components/Run.astro';
+Write the lesson here, in your own words: one idea per section, a command to run for each step,
+and a check for the result. docs/authoring.md is the guide.
 
-Write the lesson here. Give the learner a task, and a command to try:
+## Build it
 
-<Run command="docker build -t ${image} ." />
+\`\`\`sh run
+docker build -t ${image} .
+docker run --rm ${image}
+\`\`\`
+
+<Quiz
+  predict="docker run --rm ${image}"
+  options={['hello from ${image}', 'Nothing: the image has no CMD']}
+  answer={0}
+  explanation="CMD is what a container runs when docker run gives no command."
+/>
+
+<Run command="docker images ${image}" />
 `;
 
 /** `layerlab lessons new SLUG`: a lesson file with every field filled in, ready to edit and check. */

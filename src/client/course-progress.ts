@@ -1,30 +1,65 @@
-/** The course list's per-lesson status, from what this browser remembers (storage.ts). */
-import { loadProgress } from './storage.ts';
+/**
+ * Progress marks from what this browser remembers (storage.ts): the course list's badges on the home
+ * page, and the lesson menu and previous/next links on a lesson page. Any element with
+ * data-lesson-id that holds a [data-status] badge is marked; the badge's text goes into its
+ * [data-status-text] (or the badge itself).
+ */
+import { loadProgress, PROGRESS_EVENT, type LessonProgress } from './storage.ts';
 
+function describe(lesson: LessonProgress | undefined): { status: 'new' | 'started' | 'complete'; text: string } {
+  if (!lesson) return { status: 'new', text: 'Not started' };
+  if (lesson.status === 'complete') return { status: 'complete', text: 'Complete' };
+  return { status: 'started', text: lesson.total > 0 ? `In progress · ${lesson.passed.length}/${lesson.total} checks` : 'In progress' };
+}
+
+/** Marks every lesson link under root; returns how many of them are complete. */
+export function markLessonLinks(root: ParentNode = document): { complete: number; total: number } {
+  const progress = loadProgress();
+  const links = [...root.querySelectorAll<HTMLElement>('[data-lesson-id]')].filter((link) => link.querySelector('[data-status]'));
+  let complete = 0;
+  for (const link of links) {
+    const { status, text } = describe(progress[link.dataset.lessonId ?? '']);
+    if (status === 'complete') complete += 1;
+    const badge = link.querySelector<HTMLElement>('[data-status]')!;
+    badge.dataset.status = status;
+    (badge.querySelector('[data-status-text]') ?? badge).textContent = text;
+  }
+  return { complete, total: links.length };
+}
+
+/** The home page: badges, the "n of N complete" line, and Start becomes Continue. */
 export function showCourseProgress(): void {
   const progress = loadProgress();
+  const { complete, total } = markLessonLinks();
   const links = [...document.querySelectorAll<HTMLAnchorElement>('a[data-lesson-id]')];
-  let complete = 0;
-  let firstUnfinished: HTMLAnchorElement | undefined;
-  for (const link of links) {
-    const lesson = progress[link.dataset.lessonId ?? ''];
-    const badge = link.querySelector<HTMLElement>('[data-status]');
-    if (lesson?.status === 'complete') complete += 1;
-    else firstUnfinished ??= link;
-    if (!badge || !lesson) continue;
-    badge.dataset.status = lesson.status;
-    badge.textContent =
-      lesson.status === 'complete'
-        ? 'Complete'
-        : lesson.total > 0
-          ? `In progress · ${lesson.passed.length}/${lesson.total} checks`
-          : 'In progress';
-  }
+  const firstUnfinished = links.find((link) => progress[link.dataset.lessonId ?? '']?.status !== 'complete');
   const summary = document.querySelector('[data-course-progress]');
-  if (summary && Object.keys(progress).length > 0) summary.textContent = `${complete} of ${links.length} complete`;
+  const started = Object.keys(progress).length > 0;
+  if (summary && started) summary.textContent = `${complete} of ${total} complete`;
   const start = document.querySelector<HTMLAnchorElement>('[data-start]');
-  if (start && firstUnfinished && Object.keys(progress).length > 0) {
-    start.href = firstUnfinished.href;
-    start.textContent = `Continue: ${firstUnfinished.querySelector('.title')?.textContent ?? 'next lesson'} →`;
+  if (start && started) {
+    if (firstUnfinished) {
+      start.href = firstUnfinished.href;
+      start.textContent = `Continue: ${firstUnfinished.querySelector('.title')?.textContent ?? 'next lesson'} →`;
+    } else {
+      start.textContent = 'Course complete: start again from lesson 1 →';
+    }
   }
+}
+
+/** A lesson page: marks its navigation now and whenever this page records progress. */
+export function showNavigationProgress(): void {
+  const paint = () => {
+    markLessonLinks();
+    // The menu lists every lesson once (the previous and next cards repeat two of them).
+    const menu = document.querySelector('[data-lesson-menu]');
+    const count = document.querySelector('[data-menu-count]');
+    if (menu && count) {
+      const { complete, total } = markLessonLinks(menu);
+      count.textContent = `${complete}/${total} done`;
+    }
+  };
+  paint();
+  window.addEventListener(PROGRESS_EVENT, paint);
+  window.addEventListener('storage', paint);
 }

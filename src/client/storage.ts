@@ -20,6 +20,10 @@ const PREFIX = 'layerlab:v1:';
 const filesKey = (lessonId: string) => `${PREFIX}files:${lessonId}`;
 const PROGRESS_KEY = `${PREFIX}progress`;
 const LAYOUT_KEY = `${PREFIX}layout`;
+const quizKey = (lessonId: string) => `${PREFIX}quiz:${lessonId}`;
+
+/** Dispatched on window when this page records progress, so navigation can repaint its marks. */
+export const PROGRESS_EVENT = 'layerlab:progress';
 
 function read<T>(key: string): T | undefined {
   try {
@@ -68,6 +72,7 @@ export function markStarted(lessonId: string, total: number): void {
   if (progress[lessonId]) return;
   progress[lessonId] = { status: 'started', passed: [], total, updatedAt: Date.now() };
   write(PROGRESS_KEY, progress);
+  window.dispatchEvent(new Event(PROGRESS_EVENT));
 }
 
 /** Records the latest check results; a lesson whose checks all passed once stays complete. */
@@ -77,6 +82,21 @@ export function recordChecks(lessonId: string, passed: string[], total: number):
   const complete = before?.status === 'complete' || (total > 0 && passed.length === total);
   progress[lessonId] = { status: complete ? 'complete' : 'started', passed, total, updatedAt: Date.now() };
   write(PROGRESS_KEY, progress);
+  window.dispatchEvent(new Event(PROGRESS_EVENT));
+}
+
+/** The option the learner chose in each quiz of a lesson, by quiz id. */
+export function loadQuizAnswers(lessonId: string): Record<string, number> {
+  const answers = read<Record<string, number>>(quizKey(lessonId));
+  return answers && typeof answers === 'object' && !Array.isArray(answers) ? answers : {};
+}
+
+/** Remembers a quiz answer; undefined forgets it (Try again). */
+export function saveQuizAnswer(lessonId: string, quizId: string, option: number | undefined): void {
+  const answers = loadQuizAnswers(lessonId);
+  if (option === undefined) delete answers[quizId];
+  else answers[quizId] = option;
+  write(quizKey(lessonId), answers);
 }
 
 /** Layout key: 1 when the learner collapsed the checks panel. */

@@ -25,7 +25,7 @@ test('Monaco and xterm load only when the workspace comes into view', async ({ b
   page.on('request', (request) => {
     if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
   });
-  await page.goto('/lessons/02-writing-a-dockerfile/');
+  await page.goto('/lessons/05-writing-a-dockerfile/');
   await page.waitForLoadState('networkidle');
   expect(scripts.filter((path) => /\/(editor|terminal|workspace)\.[\w-]+\.js$/.test(path))).toEqual([]);
 
@@ -37,7 +37,7 @@ test('Monaco and xterm load only when the workspace comes into view', async ({ b
 });
 
 test('tabs, Solve and Reset, with a confirmation each', async ({ page }) => {
-  await page.goto('/lessons/02-writing-a-dockerfile/');
+  await page.goto('/lessons/05-writing-a-dockerfile/');
   const lesson = lessonPage(page);
   await lesson.ready();
   const lines = lesson.editor.locator('.view-lines');

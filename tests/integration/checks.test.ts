@@ -58,6 +58,8 @@ describe('checks on the real engine', () => {
       { kind: 'image-config', image: 'hello', expose: [3000] },
       { kind: 'image-config', image: 'hello', cmd: ['node', 'app.js'] },
       { kind: 'image-config', image: 'hello', user: 'root' },
+      // busybox:latest and busybox:1.35 are one image: either name is the base.
+      { kind: 'image-config', image: 'hello', base: 'busybox:1.35' },
     );
     expect(results.map((result) => result.reason)).toEqual([
       undefined,
@@ -71,6 +73,7 @@ describe('checks on the real engine', () => {
       "hello:latest doesn't EXPOSE 3000 (it exposes 8000/tcp).",
       'hello:latest has CMD ["cat","one.txt"], not ["node","app.js"].',
       'hello:latest runs as nobody, not root.',
+      undefined,
     ]);
     expect(results[0]!.hints).toEqual([]);
   });
@@ -100,6 +103,24 @@ describe('checks on the real engine', () => {
     expect((await verdicts({ kind: 'command', pattern: '^docker rmi' }))[0]!.reason).toBe(
       'You ran docker rmi no-such-image, but it failed (exit status 1).',
     );
+  });
+
+  it('count only the commands run in the lesson the learner is on', async () => {
+    // One session follows the learner through the course; a command from lesson A doesn't tick lesson B.
+    const session = sandbox.server.context.store.get(learner.sessionId)!;
+    const before = session.record.lessonId;
+    const check = { kind: 'command', pattern: '^docker volume ls' };
+    try {
+      session.record.lessonId = 'lesson-a';
+      await learner.run('docker volume ls');
+      expect((await verdicts(check))[0]!.passed).toBe(true);
+      session.record.lessonId = 'lesson-b';
+      expect((await verdicts(check))[0]!.reason).toBe("You haven't run a command like that yet.");
+      session.record.lessonId = 'lesson-a';
+      expect((await verdicts(check))[0]!.passed).toBe(true);
+    } finally {
+      session.record.lessonId = before;
+    }
   });
 
   it('read containers, published ports and HTTP answers', async () => {
