@@ -29,24 +29,34 @@ function verdictOf(check: Check, context: CheckContext): Verdict | Promise<Verdi
   }
 }
 
+/** The failure sentence: the author's, unless the check found something only it can say. */
+function sentenceFor(verdict: Verdict, check: Check): string | undefined {
+  if (verdict === undefined) return undefined;
+  if (typeof verdict === 'object') return verdict.specific;
+  return check.reason ?? verdict;
+}
+
 /** Evaluates a lesson's checks against the session, in order, each through the engine. */
 export async function evaluateChecks(checks: Check[], context: CheckContext): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const [index, check] of checks.entries()) {
-    let reason: Verdict;
+    let verdict: Verdict;
     try {
-      reason = await verdictOf(check, context);
+      verdict = await verdictOf(check, context);
     } catch (error) {
-      reason = isEngineDown(error)
-        ? 'The sandbox could not reach the Docker Engine to check this; try again in a moment.'
-        : `This check could not run: ${(error as Error).message}`;
+      verdict = {
+        specific: isEngineDown(error)
+          ? 'The sandbox could not reach the Docker Engine to check this; try again in a moment.'
+          : `This check could not run: ${(error as Error).message}`,
+      };
     }
+    const reason = sentenceFor(verdict, check);
     const hints = check.hint === undefined ? [] : Array.isArray(check.hint) ? check.hint : [check.hint];
     results.push({
       id: check.id ?? String(index + 1),
       title: check.title,
       passed: reason === undefined,
-      ...(reason === undefined ? {} : { reason: check.reason ?? reason }),
+      ...(reason === undefined ? {} : { reason }),
       hints: reason === undefined ? [] : hints,
     });
   }

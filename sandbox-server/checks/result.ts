@@ -18,5 +18,9 @@ export interface CheckContext {
   engine: ScopedEngine;
 }
 
-/** A check's verdict before the panel's fields are added: undefined means it passed. */
-export type Verdict = string | undefined;
+/**
+ * A check's verdict before the panel's fields are added: undefined means it passed. A sentence is
+ * replaced by the author's `reason` when there is one; a `specific` sentence says something only the
+ * check knows (what the learner actually ran) and is kept.
+ */
+export type Verdict = string | { specific: string } | undefined;

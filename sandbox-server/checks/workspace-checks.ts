@@ -54,6 +54,6 @@ export function checkCommand(check: CommandCheck, context: CheckContext): Verdic
     (command) => (command.lessonId === undefined || command.lessonId === lesson) && wanted.test(command.line),
   );
   if (ran.some((command) => !check.success || command.exitCode === 0)) return undefined;
-  if (ran.length > 0) return `You ran ${ran.at(-1)!.line}, but it failed (exit status ${ran.at(-1)!.exitCode}).`;
+  if (ran.length > 0) return { specific: `You ran ${ran.at(-1)!.line}, but it failed (exit status ${ran.at(-1)!.exitCode}).` };
   return `You haven't run a command like that yet.`;
 }

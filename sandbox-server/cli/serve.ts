@@ -30,12 +30,18 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = () => {
       say('stopping');
+      // Sessions are saved first; a connection that won't close (a container stream still
+      // attached) must not keep the process alive, and a second Ctrl-C ends it at once.
+      server.context.store.flush();
+      setTimeout(resolve, 5000).unref();
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
       void server.close().finally(resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  return 0;
+  process.exit(0);
 }
 
 /** Re-reads the lessons shortly after a save, so new starter files and checks apply at once. */

@@ -29,8 +29,9 @@ const CheckBase = z.object({
   /** Shown when the check fails, after the reason. */
   hint: Hints.optional(),
   /**
-   * The sentence shown when the check fails, in place of the one the check writes itself. Worth
-   * giving for `dockerfile` checks with a pattern, whose own sentence can only quote the pattern.
+   * The sentence shown when the check fails, in place of the one the check writes itself (except a
+   * sentence about what the learner actually did, like "You ran …, but it failed"). Worth giving
+   * for `dockerfile` checks with a pattern, whose own sentence can only quote the pattern.
    */
   reason: z.string().min(1).optional(),
 });

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { ContainerInfo, ImageInfo, VolumeInspectInfo } from 'dockerode';
 import { engineMessage, isConflict, isNotFound } from '../engine/errors.ts';
-import { findCatalogueImage } from '../images/catalogue.ts';
+import { catalogueReferences, findCatalogueImage } from '../images/catalogue.ts';
 import { decodePorts, type PublishedPort } from '../policy/container-template.ts';
 import { sessionBridgeName } from './host-firewall.ts';
 import { subnetsFor, type Pool } from './network-pool.ts';
@@ -93,6 +93,19 @@ export class ScopedEngine {
     }
     const wanted = formatReference(parseReference(text));
     return images.find((image) => image.tags.includes(wanted));
+  }
+
+  /**
+   * The session's images that count against its image quota: tagged ones it made. A catalogue
+   * image "pulled" into the session is the server's shared copy and costs it nothing.
+   */
+  async quotaImages(): Promise<OwnImage[]> {
+    const [images, catalogue] = await Promise.all([
+      this.images(),
+      this.docker.listImages({ filters: { reference: catalogueReferences() } }),
+    ]);
+    const shared = new Set(catalogue.map((image) => image.Id));
+    return images.filter((image) => image.tags.length > 0 && !shared.has(image.id));
   }
 
   /** Is this reference tagged in the namespace? One inspect, no listing. */

@@ -4,8 +4,8 @@ import { Check } from '../../sandbox-server/lessons/schema.ts';
 import type { CheckContext } from '../../sandbox-server/checks/result.ts';
 
 /** Workspace checks read only files and the command log, so a session-shaped stand-in will do. */
-function contextWith(files: Record<string, string>): CheckContext {
-  return { session: { files, record: { commands: [], lessonId: 'x' } }, engine: {} } as unknown as CheckContext;
+function contextWith(files: Record<string, string>, commands: object[] = []): CheckContext {
+  return { session: { files, record: { commands, lessonId: 'x' } }, engine: {} } as unknown as CheckContext;
 }
 
 describe('failure sentences', () => {
@@ -31,5 +31,13 @@ describe('failure sentences', () => {
       contextWith({ Dockerfile: dockerfile }),
     );
     expect(result).toMatchObject({ passed: false, reason: "package.json isn't copied on its own before the code.", hints: ['Copy it first.'] });
+  });
+
+  it('keep the check\'s own sentence about what the learner actually ran', async () => {
+    const check = Check.parse({ kind: 'command', title: 'a', pattern: '^docker images', reason: 'List your images.' });
+    const [never] = await evaluateChecks([check], contextWith({}));
+    expect(never!.reason).toBe('List your images.');
+    const [failed] = await evaluateChecks([check], contextWith({}, [{ line: 'docker images -z', exitCode: 1, at: 0, lessonId: 'x' }]));
+    expect(failed!.reason).toBe('You ran docker images -z, but it failed (exit status 1).');
   });
 });

@@ -72,57 +72,66 @@ async function curl(args: string[], { engine, io }: CommandContext): Promise<num
     return 7;
   }
   const method = flags.bools.has('head') ? 'HEAD' : (flags.strings.get('request') ?? 'GET').toUpperCase();
-  return new Promise<number>((resolve) => {
-    const request = http.request(
-      {
-        host: published.address,
-        port: published.port,
-        path: target.path,
-        method,
-        headers: { host: `${target.host}:${target.port}`, 'user-agent': 'curl/7.88.1', accept: '*/*' },
-        timeout: 10_000,
-        signal: io.signal,
-      },
-      (response) => {
-        const status = response.statusCode ?? 0;
-        if (flags.bools.has('fail') && status >= 400) {
-          response.resume();
-          io.err(`curl: (22) The requested URL returned error: ${status}\n`);
-          resolve(22);
-          return;
-        }
-        if (flags.bools.has('include') || flags.bools.has('head')) {
-          io.out(`HTTP/${response.httpVersion} ${status} ${response.statusMessage ?? ''}\n`);
-          for (let i = 0; i < response.rawHeaders.length; i += 2) {
-            io.out(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}\n`);
+  // A server started by `docker run -d` a moment ago may not be listening yet; by the time a person
+  // types curl it usually is. So a refused connection is tried again for two seconds.
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await new Promise<number | 'refused'>((resolve) => {
+      const request = http.request(
+        {
+          host: published.address,
+          port: published.port,
+          path: target.path,
+          method,
+          headers: { host: `${target.host}:${target.port}`, 'user-agent': 'curl/7.88.1', accept: '*/*' },
+          timeout: 10_000,
+          signal: io.signal,
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          if (flags.bools.has('fail') && status >= 400) {
+            response.resume();
+            io.err(`curl: (22) The requested URL returned error: ${status}\n`);
+            resolve(22);
+            return;
           }
-          io.out('\n');
-        }
-        let received = 0;
-        response.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received <= BODY_LIMIT) io.out(chunk.toString('utf8'));
-        });
-        response.on('end', () => {
-          if (received > BODY_LIMIT) io.err(`\n[curl: the body was ${received} bytes; only the first ${BODY_LIMIT} are shown]\n`);
-          resolve(0);
-        });
-        response.on('error', () => resolve(56));
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error) => {
-      if (io.signal.aborted) return resolve(130);
-      const timedOut = error.message === 'timeout';
-      io.err(
-        timedOut
-          ? `curl: (28) Operation timed out after 10000 milliseconds\n`
-          : `curl: (7) Failed to connect to ${target.host} port ${target.port}: Connection refused (the container publishes ${target.port} but nothing listens on its port ${published.port})\n`,
+          if (flags.bools.has('include') || flags.bools.has('head')) {
+            io.out(`HTTP/${response.httpVersion} ${status} ${response.statusMessage ?? ''}\n`);
+            for (let i = 0; i < response.rawHeaders.length; i += 2) {
+              io.out(`${response.rawHeaders[i]}: ${response.rawHeaders[i + 1]}\n`);
+            }
+            io.out('\n');
+          }
+          let received = 0;
+          response.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received <= BODY_LIMIT) io.out(chunk.toString('utf8'));
+          });
+          response.on('end', () => {
+            if (received > BODY_LIMIT) io.err(`\n[curl: the body was ${received} bytes; only the first ${BODY_LIMIT} are shown]\n`);
+            resolve(0);
+          });
+          response.on('error', () => resolve(56));
+        },
       );
-      resolve(timedOut ? 28 : 7);
+      request.on('timeout', () => request.destroy(new Error('timeout')));
+      request.on('error', (error) => {
+        if (io.signal.aborted) return resolve(130);
+        if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') return resolve('refused');
+        const timedOut = error.message === 'timeout';
+        io.err(timedOut ? `curl: (28) Operation timed out after 10000 milliseconds\n` : `curl: (56) ${error.message}\n`);
+        resolve(timedOut ? 28 : 56);
+      });
+      request.end();
     });
-    request.end();
-  });
+    if (outcome !== 'refused') return outcome;
+    if (attempt >= 10 || io.signal.aborted) {
+      io.err(
+        `curl: (7) Failed to connect to ${target.host} port ${target.port}: Connection refused (the container publishes ${target.port} but nothing listens on its port ${published.port})\n`,
+      );
+      return 7;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 export const curlCommand: CommandDefinition = {

@@ -292,7 +292,7 @@ const imagePull: DockerCommand = {
  * (another name for it costs nothing).
  */
 async function checkImageQuota({ engine, services }: CommandContext, ref: ImageReference, imageId?: string): Promise<void> {
-  const tagged = (await engine.images()).filter((image) => image.tags.length > 0);
+  const tagged = await engine.quotaImages();
   if (tagged.some((image) => image.id === imageId || image.tags.includes(formatReference(ref)))) return;
   if (tagged.length >= services.policy.quotas.images) {
     throw new UsageError(`you have ${tagged.length} images, the most a session may keep; remove some with docker rmi`);

@@ -47,12 +47,17 @@ function followProgress(docker: Docker, stream: NodeJS.ReadableStream, context: 
   });
 }
 
+/** The name as the learner wrote it: with its tag if they gave one. */
+function named(ref: ImageReference): string {
+  return ref.tag ? `${ref.path}:${ref.tag}` : ref.path;
+}
+
 export function noRegistryHere(ref: ImageReference, verb: 'push' | 'pull'): UsageError {
   const registry = registryHost();
   if (!ref.domain) {
     return new UsageError(
       verb === 'push'
-        ? `denied: this sandbox can't push to Docker Hub; push to the class registry instead: docker tag ${ref.path} ${registry}/${ref.path} && docker push ${registry}/${ref.path}`
+        ? `denied: this sandbox can't push to Docker Hub; push to the class registry instead: docker tag ${named(ref)} ${registry}/${named(ref)} && docker push ${registry}/${named(ref)}`
         : `Error response from daemon: pull access denied for ${ref.path}`,
     );
   }

@@ -173,8 +173,10 @@ async function checkQuotas(context: CommandContext, plan: RunPlan): Promise<void
       `you have ${containers.length} containers, the most a session may keep; remove stopped ones with docker rm or docker container prune`,
     );
   }
-  checkRunning(plan, running, quotas.runningContainers);
   const taken = new Set(containers.map((container) => container.name));
+  // Docker refuses a taken name before it looks at ports.
+  if (plan.spec.name && taken.has(plan.spec.name)) throw nameConflict(plan.spec.name);
+  checkRunning(plan, running, quotas.runningContainers);
   if (!plan.spec.name) plan.spec.name = randomContainerName(taken);
   const newVolumes = plan.spec.volumes.filter((volume) => !volume.name || !taken.has(volume.name));
   if (newVolumes.length > 0) {
@@ -184,6 +186,12 @@ async function checkQuotas(context: CommandContext, plan: RunPlan): Promise<void
       throw runError(`a session may keep ${quotas.volumes} volumes; remove some with docker volume rm`);
     }
   }
+}
+
+function nameConflict(name: string): UsageError {
+  return runError(
+    `Error response from daemon: Conflict. The container name "/${name}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`,
+  );
 }
 
 function checkRunning(plan: RunPlan, running: OwnContainer[], maxRunning: number): void {
@@ -252,11 +260,7 @@ const run: DockerCommand = {
       try {
         container = await services.docker.createContainer(options);
       } catch (error) {
-        if (isConflict(error)) {
-          throw runError(
-            `Error response from daemon: Conflict. The container name "/${plan.spec.name}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`,
-          );
-        }
+        if (isConflict(error)) throw nameConflict(plan.spec.name);
         throw error;
       }
       session.emit('objects');
