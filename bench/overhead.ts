@@ -59,6 +59,8 @@ export async function measureBuildAndRun(engine: Docker, learner: Learner, round
     run: { cli: cliRun, sandbox: sandbox('docker run --rm busybox true') },
   };
   const samples = { build: { cli: [] as number[], sandbox: [] as number[] }, run: { cli: [] as number[], sandbox: [] as number[] } };
+  // Each --no-cache CLI build leaves the one before it untagged; those go at the end.
+  const danglingBefore = new Set((await engine.listImages({ filters: { dangling: ['true'] } })).map((image) => image.Id));
   try {
     for (const kind of ['build', 'run'] as const) {
       await measures[kind].cli();
@@ -73,6 +75,9 @@ export async function measureBuildAndRun(engine: Docker, learner: Learner, round
     cgroup.remove();
     await network.remove().catch(() => undefined);
     await engine.getImage('layerlab-bench-cli').remove({ force: true }).catch(() => undefined);
+    for (const image of await engine.listImages({ filters: { dangling: ['true'] } })) {
+      if (!danglingBefore.has(image.Id)) await engine.getImage(image.Id).remove().catch(() => undefined);
+    }
     rmSync(context, { recursive: true, force: true });
   }
 
