@@ -6,13 +6,9 @@ import { api, ApiError } from './api.ts';
 import { recordChecks } from './storage.ts';
 import type { LessonData } from '../lib/workspace-files.ts';
 
-export interface CheckResult {
-  id: string;
-  title: string;
-  passed: boolean;
-  reason?: string;
-  hints: string[];
-}
+import type { CheckResult } from '../../sandbox-server/checks/result.ts';
+
+export type { CheckResult };
 
 interface ChecksAnswer {
   lessonId: string;
