@@ -70,7 +70,7 @@ export async function runBuild(
 
   const images = await engine.images();
   const replacing = new Set(request.tags.map((tag) => formatReference(tag)));
-  const keptTags = (await engine.quotaImages()).filter((image) => !image.tags.every((tag) => replacing.has(tag)));
+  const keptTags = (await engine.quotaImages(images)).filter((image) => !image.tags.every((tag) => replacing.has(tag)));
   if (keptTags.length >= policy.quotas.images) {
     return failed(
       `you have ${keptTags.length} images, the most a session may keep; remove some with docker rmi or docker image prune`,

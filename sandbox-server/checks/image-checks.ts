@@ -26,12 +26,12 @@ export async function checkImage(check: ImageCheck, context: CheckContext): Prom
 /**
  * The layers an image adds on top of its base: the base is the catalogue or own image whose layer
  * list is the longest prefix of this image's. `docker history` shows the same thing. Several names
- * can tie (busybox:latest and busybox:1.35 are one image): `names` holds them all, `name` the first.
+ * can tie (busybox:latest and busybox:1.35 are one image): `names` holds them all, in catalogue order.
  */
 export async function baseOf(
   context: CheckContext,
   info: ImageInspectInfo,
-): Promise<{ name: string; names: string[]; layers: number } | undefined> {
+): Promise<{ names: string[]; layers: number } | undefined> {
   const layers = info.RootFS.Layers ?? [];
   const candidates: { name: string; layers: string[] }[] = [];
   for (const reference of catalogueReferences()) {
@@ -43,11 +43,11 @@ export async function baseOf(
     const inspected = await context.engine.docker.getImage(own.id).inspect().catch(() => undefined);
     if (inspected) candidates.push({ name: own.tags[0]!, layers: inspected.RootFS.Layers ?? [] });
   }
-  let best: { name: string; names: string[]; layers: number } | undefined;
+  let best: { names: string[]; layers: number } | undefined;
   for (const candidate of candidates) {
     const isPrefix = candidate.layers.length <= layers.length && candidate.layers.every((layer, index) => layers[index] === layer);
     if (!isPrefix) continue;
-    if (!best || candidate.layers.length > best.layers) best = { name: candidate.name, names: [candidate.name], layers: candidate.layers.length };
+    if (!best || candidate.layers.length > best.layers) best = { names: [candidate.name], layers: candidate.layers.length };
     else if (candidate.layers.length === best.layers && !best.names.includes(candidate.name)) best.names.push(candidate.name);
   }
   return best;
@@ -60,7 +60,7 @@ export async function checkLayers(check: LayersCheck, context: CheckContext): Pr
   const base = await baseOf(context, info);
   const added = (info.RootFS.Layers ?? []).length - (base?.layers ?? 0);
   const plural = (n: number) => `${n} layer${n === 1 ? '' : 's'}`;
-  const on = base ? ` on top of ${base.name}` : '';
+  const on = base ? ` on top of ${base.names[0]}` : '';
   if (check.max !== undefined && added > check.max) {
     return `${tagOf(check.image)} adds ${plural(added)}${on}; at most ${check.max} are wanted.`;
   }
@@ -88,7 +88,7 @@ export async function checkImageConfig(check: ConfigCheck, context: CheckContext
   if (check.base !== undefined) {
     const base = await baseOf(context, info);
     const wanted = tagOf(check.base);
-    if (!base?.names.includes(wanted)) return `${name} is built FROM ${base?.name ?? 'an image this check can\'t name'}, not ${wanted}.`;
+    if (!base?.names.includes(wanted)) return `${name} is built FROM ${base?.names[0] ?? 'an image this check can\'t name'}, not ${wanted}.`;
   }
   if (check.env) {
     const env = new Map((config.Env ?? []).map((entry) => [entry.split('=')[0]!, entry.slice(entry.indexOf('=') + 1)]));

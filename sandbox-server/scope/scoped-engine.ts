@@ -97,11 +97,12 @@ export class ScopedEngine {
 
   /**
    * The session's images that count against its image quota: tagged ones it made. A catalogue
-   * image "pulled" into the session is the server's shared copy and costs it nothing.
+   * image "pulled" into the session is the server's shared copy and costs it nothing. Pass the
+   * session's images when they are already listed.
    */
-  async quotaImages(): Promise<OwnImage[]> {
+  async quotaImages(listed?: OwnImage[]): Promise<OwnImage[]> {
     const [images, catalogue] = await Promise.all([
-      this.images(),
+      listed ?? this.images(),
       this.docker.listImages({ filters: { reference: catalogueReferences() } }),
     ]);
     const shared = new Set(catalogue.map((image) => image.Id));

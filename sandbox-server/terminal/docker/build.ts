@@ -2,8 +2,7 @@ import { runBuild } from '../../build/run-build.ts';
 import { isClassRegistry } from '../../registry/address.ts';
 import { noRegistryHere } from './registry.ts';
 import type { DockerCommand } from './spec.ts';
-import { UsageError } from './spec.ts';
-import { parseImageName } from './images.ts';
+import { parseImageName, UsageError } from './spec.ts';
 
 const build: DockerCommand = {
   path: 'image build',

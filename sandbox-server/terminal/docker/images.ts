@@ -1,6 +1,6 @@
 import { daemonError, isNotFound } from '../../engine/errors.ts';
 import { allowsBaseImage, availableBaseImages } from '../../policy/lesson-policy.ts';
-import { formatReference, InvalidReferenceError, parseReference, type ImageReference } from '../../scope/reference.ts';
+import { formatReference, parseReference, type ImageReference } from '../../scope/reference.ts';
 import type { OwnImage, ScopedEngine } from '../../scope/scoped-engine.ts';
 import type { CommandContext } from '../command.ts';
 import { formatTable } from '../format/table.ts';
@@ -8,16 +8,7 @@ import { ago, ellipsis, imageSize, shortId } from '../format/units.ts';
 import { isClassRegistry } from '../../registry/address.ts';
 import { noRegistryHere, pullFromRegistry } from './registry.ts';
 import type { DockerCommand } from './spec.ts';
-import { UsageError } from './spec.ts';
-
-export function parseImageName(text: string): ImageReference {
-  try {
-    return parseReference(text);
-  } catch (error) {
-    if (error instanceof InvalidReferenceError) throw new UsageError(`${error.message}: "${text}"`);
-    throw error;
-  }
-}
+import { parseImageName, UsageError } from './spec.ts';
 
 /** The learner's image for a name or ID, or a docker-style "No such image" error. */
 export async function requireImage(engine: ScopedEngine, text: string): Promise<OwnImage> {

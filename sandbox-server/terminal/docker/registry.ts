@@ -3,9 +3,8 @@ import { engineMessage } from '../../engine/errors.ts';
 import { isClassRegistry, registryHost } from '../../registry/address.ts';
 import { formatReference, type ImageReference } from '../../scope/reference.ts';
 import type { CommandContext } from '../command.ts';
-import { parseImageName } from './images.ts';
 import type { DockerCommand } from './spec.ts';
-import { UsageError } from './spec.ts';
+import { parseImageName, UsageError } from './spec.ts';
 
 /**
  * `docker push` and registry pulls, against the class registry. The engine talks to it as

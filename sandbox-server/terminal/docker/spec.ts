@@ -1,4 +1,5 @@
 import type { CommandContext } from '../command.ts';
+import { InvalidReferenceError, parseReference, type ImageReference } from '../../scope/reference.ts';
 import type { FlagSpec, ParsedFlags, RefusedFlag } from './flags.ts';
 
 /** One docker subcommand: its flags, its help, and what it does. */
@@ -28,3 +29,13 @@ export class UsageError extends Error {
 }
 
 export const HELP_FLAG: FlagSpec = { long: 'help', kind: 'bool', help: 'Print usage' };
+
+/** An image name a learner typed, or docker's "invalid reference format" as a usage error. */
+export function parseImageName(text: string): ImageReference {
+  try {
+    return parseReference(text);
+  } catch (error) {
+    if (error instanceof InvalidReferenceError) throw new UsageError(`${error.message}: "${text}"`);
+    throw error;
+  }
+}
