@@ -9,6 +9,13 @@ export async function courseLessons(): Promise<LessonEntry[]> {
   return lessons.sort((a, b) => a.data.order - b.data.order);
 }
 
+/** A lesson as navigation shows it: the menu, the previous and next links. */
+export interface LessonLink {
+  id: string;
+  url: string;
+  title: string;
+}
+
 export function lessonUrl(id: string): string {
   return `/lessons/${id}/`;
 }
