@@ -35,3 +35,11 @@ export function makeBuildContext(files: WorkspaceFiles, dockerfilePath: string, 
   // tar-stream's pack is a streamx Readable, which dockerode pipes like any Node stream.
   return { stream: archive as unknown as NodeJS.ReadableStream, bytes, files: included };
 }
+
+/**
+ * Whether a workspace file is an archive ADD would unpack on the host's disk: plain tar (the only
+ * kind that survives as workspace text) or bzip2.
+ */
+export function holdsArchive(files: WorkspaceFiles): boolean {
+  return Object.values(files).some((content) => content.slice(257, 262) === 'ustar' || /^BZh[1-9]1AY&SY/.test(content));
+}

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { SandboxPolicy } from '../config/policy.ts';
-import { daemonError, engineMessage } from '../engine/errors.ts';
+import { daemonError, engineMessage, isNotFound } from '../engine/errors.ts';
 import { catalogueReferences } from '../images/catalogue.ts';
 import { allowsBaseImage, availableBaseImages } from '../policy/lesson-policy.ts';
-import { reviewDockerfile } from '../policy/dockerfile-review.ts';
+import { reviewDockerfile, type BaseImage, type DockerfileReview } from '../policy/dockerfile-review.ts';
 import { formatReference, type ImageReference } from '../scope/reference.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import { checkWorkspace, WorkspaceError, type WorkspaceFiles } from '../sessions/workspace.ts';
 import { createBuildCgroup } from './cgroup.ts';
-import { makeBuildContext } from './context.ts';
+import { holdsArchive, makeBuildContext } from './context.ts';
 import type { BuildQueue } from './queue.ts';
 import { BuildStepTracker, type BuildStep } from './steps.ts';
 import { humanSize, ordinal } from '../terminal/format/units.ts';
@@ -81,24 +81,32 @@ export async function runBuild(
   // base-image list like any catalogue name, and is listed once.
   const catalogue = new Set(catalogueReferences());
   const ownTags = new Set(images.flatMap((image) => image.tags).filter((tag) => !catalogue.has(tag)));
-  const review = reviewDockerfile(
-    dockerfile,
-    {
-      isOwn: (ref) => ownTags.has(formatReference(ref)),
-      isCatalogue: (ref) => engine.catalogueTag(ref) !== undefined && allowsBaseImage(policy, ref),
+  const review = await reviewDockerfile(dockerfile, {
+    lookup: {
+      own: async (ref) => (ownTags.has(formatReference(ref)) ? baseImage(deps.docker, engine.namespace.imageTag(ref)) : undefined),
+      catalogue: async (ref) => {
+        const tag = engine.catalogueTag(ref);
+        return tag !== undefined && allowsBaseImage(policy, ref) ? baseImage(deps.docker, tag) : undefined;
+      },
       available: () => [...availableBaseImages(policy), ...[...ownTags].map((tag) => `${tag} (yours)`)],
     },
-    (ref) => engine.namespace.qualify(ref),
-    files,
-  );
+    contextHasArchive: holdsArchive(files),
+  });
   for (const note of review.notes) output.err(`${note}\n`);
   if (review.problems.length > 0) {
-    for (const problem of review.problems) output.err(`Error: ${request.dockerfilePath}:${problem.line}: ${problem.message}\n`);
+    for (const problem of review.problems) {
+      output.err(
+        problem.kind === 'syntax'
+          ? `Error response from daemon: dockerfile parse error line ${problem.line}: ${problem.message}\n`
+          : `Error: ${request.dockerfilePath}:${problem.line}: ${problem.message}\n`,
+      );
+    }
     return { ok: false, steps: [], dockerfile, finishedAt: Date.now() };
   }
   for (const ref of review.catalogueImages) {
     if (!(await engine.hasImage(ref))) await engine.pullFromCatalogue(ref);
   }
+  const toLearner = (text: string) => engine.namespace.scrub(learnerView(text, review));
 
   const release = await deps.queue.acquire(signal, (position) => {
     output.err(`Waiting for a build slot: ${ordinal(position)} in line…\n`);
@@ -107,7 +115,7 @@ export async function runBuild(
   const cgroup = createBuildCgroup(buildId, { pids: policy.build.pids, memoryBytes: policy.build.memoryBytes });
   const tracker = new BuildStepTracker();
   try {
-    const context = makeBuildContext(files, request.dockerfilePath, review.rewritten);
+    const context = makeBuildContext(files, request.dockerfilePath, review.canonical);
     if (!request.quiet) output.out(`Sending build context to Docker daemon  ${humanSize(context.bytes)}\n`);
     const timeout = AbortSignal.timeout(policy.build.timeoutMs);
     const stream = await deps.docker.buildImage(context.stream, {
@@ -135,8 +143,9 @@ export async function runBuild(
     } as unknown as Docker.ImageBuildOptions);
 
     const outcome = await followBuild(deps.docker, stream, (text) => {
-      tracker.push(text);
-      if (!request.quiet) output.out(engine.namespace.scrub(text));
+      const shown = toLearner(text);
+      tracker.push(shown);
+      if (!request.quiet) output.out(shown);
     });
     if (signal.aborted || timeout.aborted || outcome.error) await keepLeftovers(engine, deps.docker, tracker, buildId);
     if (signal.aborted || timeout.aborted) {
@@ -147,7 +156,7 @@ export async function runBuild(
       );
     }
     if (outcome.error) {
-      const message = engine.namespace.scrub(outcome.error);
+      const message = toLearner(outcome.error);
       output.err(`${message}\n`);
       if (/returned a non-zero code: 137/.test(message)) {
         output.err(`hint: code 137 means the step was killed, usually for using more than the build's memory limit\n`);
@@ -170,7 +179,7 @@ export async function runBuild(
   } catch (error) {
     await keepLeftovers(engine, deps.docker, tracker, buildId);
     if (signal.aborted) return failed('build cancelled');
-    return failed(engine.namespace.scrub(daemonError(error)));
+    return failed(toLearner(daemonError(error)));
   } finally {
     release();
     cgroup.remove();
@@ -257,4 +266,31 @@ async function pruneOldDangling(engine: ScopedEngine, docker: Docker): Promise<v
       await docker.getImage(tag).remove().catch(() => undefined);
     }
   }
+}
+
+/** What a build needs to know of a base image, read from its ID so a moved tag changes nothing. */
+async function baseImage(docker: Docker, tag: string): Promise<BaseImage | undefined> {
+  try {
+    const info = await docker.getImage(tag).inspect();
+    return { id: info.Id, env: info.Config?.Env ?? [], workingDir: info.Config?.WorkingDir ?? '', onBuild: info.Config?.OnBuild ?? [] };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The engine builds the canonical Dockerfile: its FROM lines name pinned image IDs and its line
+ * numbers are its own. The learner reads their own names and lines.
+ */
+function learnerView(text: string, review: DockerfileReview): string {
+  let view = text.replace(/^Step (\d+)\/(\d+) : .*$/gm, (line, step: string, total: string) => {
+    const source = review.sourceText[Number(step) - 1];
+    return source === undefined ? line : `Step ${step}/${total} : ${source}`;
+  });
+  for (const [id, name] of review.baseNames) view = view.split(id).join(name);
+  return view.replace(/dockerfile parse error line (\d+)/g, (match, line: string) => {
+    const source = review.sourceLines[Number(line) - 1];
+    return source === undefined ? match : `dockerfile parse error line ${source}`;
+  });
 }

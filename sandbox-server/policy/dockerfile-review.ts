@@ -1,253 +1,415 @@
 import path from 'node:path/posix';
-import { DockerfileParser, type From, type Instruction } from 'dockerfile-ast';
+import { canonicalLine } from '../dockerfile/canonical.ts';
+import { instructionFromNode, type Instruction } from '../dockerfile/instructions.ts';
+import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/parser.ts';
+import { DockerfileSyntaxError } from '../dockerfile/source.ts';
+import { evaluateWord, hasVariables, literalValue, WordEvaluationError, writtenWord, type Word } from '../dockerfile/words.ts';
 import { isClassRegistry } from '../registry/address.ts';
 import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
 
 /**
- * Reads a learner's Dockerfile before the engine does, refuses what would leave the sandbox, and
- * rewrites each base image into the session's namespace so FROM can only reach the catalogue and
- * the learner's own images.
+ * Reads a learner's Dockerfile as the engine will (the ported parser in ../dockerfile), refuses
+ * what would leave the sandbox, and writes the Dockerfile the engine builds: the canonical text of
+ * exactly the instructions reviewed, with every base image pinned to the ID of an image the
+ * learner may use. What the engine parses is what was checked, whatever the spelling.
  */
 
 export interface DockerfileProblem {
   /** 1-based, as the editor and docker's own errors count. */
   line: number;
   message: string;
+  /** `syntax`: the engine itself would refuse it (docker's words); `policy`: this sandbox does. */
+  kind: 'syntax' | 'policy';
+}
+
+/** A base image as the review needs it, read from the pinned image. */
+export interface BaseImage {
+  /** "sha256:…": what the FROM line is pinned to, so a tag moved during the build changes nothing. */
+  id: string;
+  env: string[];
+  workingDir: string;
+  /** Config.OnBuild: triggers the engine runs right after FROM. */
+  onBuild: string[];
 }
 
 export interface BaseImageLookup {
-  /** The learner already has this image (tag in their namespace). */
-  isOwn(ref: ImageReference): boolean;
-  /** The catalogue offers it; the build will "pull" it into the namespace. */
-  isCatalogue(ref: ImageReference): boolean;
+  /** The learner's own image by this name. */
+  own(ref: ImageReference): Promise<BaseImage | undefined>;
+  /** A catalogue image that this lesson allows. */
+  catalogue(ref: ImageReference): Promise<BaseImage | undefined>;
   /** Names to list in the refusal, e.g. ["busybox", "node:18-slim", "hello (yours)"]. */
   available(): string[];
+}
+
+export interface ReviewOptions {
+  lookup: BaseImageLookup;
+  /** `--build-arg` values the build is given. */
+  buildArgs?: ReadonlyMap<string, string>;
+  /** Whether the workspace holds an archive, which ADD would unpack. */
+  contextHasArchive?: boolean;
 }
 
 export interface DockerfileReview {
   problems: DockerfileProblem[];
   notes: string[];
-  /** The Dockerfile the engine builds: the learner's text with each base image namespaced. */
-  rewritten: string;
-  /** Catalogue images the build needs that the namespace does not hold yet. */
+  /** The Dockerfile the engine builds. */
+  canonical: string;
+  /** The learner's line for each canonical line: canonical line n is `sourceLines[n - 1]`. */
+  sourceLines: number[];
+  /** Each instruction as the learner wrote it, joined onto one line, as docker prints its steps. */
+  sourceText: string[];
+  /** Pinned base image ID → the name the learner wrote, to show in the build's output. */
+  baseNames: Map<string, string>;
+  /** Catalogue images the build uses, to "pull" into the session so `docker images` lists them. */
   catalogueImages: ImageReference[];
 }
 
 const URL_SOURCE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@)/i;
-const BUILDKIT_RUN_FLAGS = new Set(['mount', 'network', 'security']);
 
-export function reviewDockerfile(
-  text: string,
-  lookup: BaseImageLookup,
-  namespaceImage: (ref: ImageReference) => string,
-  contextFiles: Record<string, string> = {},
-): DockerfileReview {
-  const dockerfile = DockerfileParser.parse(text);
+/** Build args the engine lets through without an ARG (buildargs.go, builtinAllowedBuildArgs). */
+const BUILTIN_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+class RefusedError extends Error {}
+
+/** ARG values, as builder/dockerfile/buildargs.go resolves them. */
+class BuildArgs {
+  readonly #options: ReadonlyMap<string, string>;
+  readonly meta = new Map<string, string | undefined>();
+  allowed = new Map<string, string | undefined>();
+
+  constructor(options: ReadonlyMap<string, string>) {
+    this.#options = options;
+  }
+
+  #value(key: string, mapping: Map<string, string | undefined>): string | undefined {
+    const option = this.#options.get(key);
+    if (option !== undefined) return option;
+    const declared = mapping.get(key);
+    return declared === undefined ? this.meta.get(key) : declared;
+  }
+
+  values(mapping: Map<string, string | undefined> = this.allowed): Map<string, string> {
+    const values = new Map<string, string>();
+    for (const key of new Set([...mapping.keys(), ...BUILTIN_ARGS])) {
+      if (!mapping.has(key) && !BUILTIN_ARGS.includes(key)) continue;
+      const value = this.#value(key, mapping);
+      if (value !== undefined) values.set(key, value);
+    }
+    return values;
+  }
+}
+
+interface Stage {
+  name: string;
+  env: Map<string, string>;
+  workdir: string;
+}
+
+export async function reviewDockerfile(text: string, options: ReviewOptions): Promise<DockerfileReview> {
   const problems: DockerfileProblem[] = [];
   const notes: string[] = [];
-  const catalogueImages: ImageReference[] = [];
-  const edits: { start: number; end: number; text: string }[] = [];
-  const lineStarts = lineOffsets(text);
+  const review: DockerfileReview = { problems, notes, canonical: '', sourceLines: [], sourceText: [], baseNames: new Map(), catalogueImages: [] };
 
-  for (const directive of dockerfile.getDirectives()) {
-    if (directive.getName().toLowerCase() === 'syntax') {
-      notes.push(
-        `note: "# syntax=${directive.getValue() ?? ''}" is ignored: this sandbox builds with the classic builder, not BuildKit`,
-      );
+  let parsed: ParsedDockerfile;
+  try {
+    parsed = parseDockerfile(text);
+  } catch (error) {
+    if (!(error instanceof DockerfileSyntaxError)) throw error;
+    problems.push({ line: error.line, message: error.message, kind: 'syntax' });
+    return review;
+  }
+  const syntax = parsed.directives.get('syntax');
+  if (syntax !== undefined) {
+    notes.push(`note: "# syntax=${syntax}" is ignored: this sandbox builds with the classic builder, not BuildKit`);
+  }
+  notes.push(...parsed.warnings);
+
+  const instructions: Instruction[] = [];
+  for (const node of parsed.nodes) {
+    try {
+      instructions.push(instructionFromNode(node, parsed.escapeToken));
+    } catch (error) {
+      if (!(error instanceof DockerfileSyntaxError)) throw error;
+      problems.push({ line: error.line, message: error.message, kind: 'syntax' });
     }
   }
+  if (problems.length > 0) return review;
 
-  const stageNames: string[] = [];
-  let stageIndex = -1;
-  let workdir = '/';
-  const hasArchive = Object.entries(contextFiles).some(([, content]) => looksLikeArchive(content));
+  const args = new BuildArgs(options.buildArgs ?? new Map());
+  const stages: Stage[] = [];
+  const lines: string[] = [];
+  const report = (line: number, message: string, kind: DockerfileProblem['kind'] = 'policy') => problems.push({ line, message, kind });
 
-  for (const instruction of dockerfile.getInstructions()) {
-    const line = instruction.getRange().start.line + 1;
-    const keyword = instruction.getKeyword();
-    const report = (message: string) => problems.push({ line, message });
-
-    if (keyword === 'FROM') {
-      stageIndex += 1;
-      workdir = '/';
-      const from = instruction as From;
-      const problem = reviewFrom(from, stageNames, lookup);
-      if (typeof problem === 'string') {
-        report(problem);
-      } else if (problem) {
-        const range = from.getImageRange()!;
-        edits.push({
-          start: lineStarts[range.start.line]! + range.start.character,
-          end: lineStarts[range.end.line]! + range.end.character,
-          text: namespaceImage(problem.ref),
-        });
-        if (problem.fromCatalogue) catalogueImages.push(problem.ref);
+  for (const instruction of instructions) {
+    try {
+      const stage = stages.at(-1);
+      if (instruction.kind === 'FROM') {
+        const { target, base } = await reviewFrom(instruction, stages, options.lookup, review);
+        const next: Stage = {
+          name: instruction.stage ?? '',
+          env: environment(base?.env ?? []),
+          workdir: base?.workingDir || '/',
+        };
+        if (next.name && stages.some((earlier) => earlier.name === next.name)) {
+          throw new DockerfileSyntaxError(`${next.name} stage name already used`, instruction.line);
+        }
+        args.allowed = new Map();
+        stages.push(next);
+        for (const trigger of base?.onBuild ?? []) reviewTrigger(trigger, instruction, next, stages, args, options);
+        lines.push(canonicalLine(instruction, target));
+      } else if (!stage) {
+        if (instruction.kind !== 'ARG') throw new DockerfileSyntaxError('no build stage in current context', instruction.line);
+        for (const arg of instruction.args) {
+          const env = args.values(args.meta);
+          const key = evaluate(arg.key, env, instruction.line);
+          const value = arg.value && evaluate(arg.value, env, instruction.line);
+          args.meta.set(key, value);
+          args.allowed.set(key, value);
+        }
+        lines.push(canonicalLine(instruction));
+      } else {
+        const line = reviewInstruction(instruction, stage, stages, args, options, 'build');
+        lines.push(line);
       }
-      stageNames.push((from.getBuildStage() ?? '').toLowerCase());
-      continue;
-    }
-
-    workdir = reviewInstruction(instruction, { stageNames, stageIndex, workdir, hasArchive }, report);
-    if (keyword === 'ONBUILD') {
-      const trigger = (instruction as unknown as { getTriggerInstruction(): Instruction | null }).getTriggerInstruction();
-      if (trigger?.getKeyword() === 'FROM' || trigger?.getKeyword() === 'ONBUILD') {
-        report(`ONBUILD ${trigger.getKeyword()} isn't allowed`);
-      } else if (trigger && flagsOf(trigger).some((flag) => flag.getName().toLowerCase() === 'from')) {
-        // The trigger runs in a later build, where --from names whatever image that build can see.
-        report(`ONBUILD ${trigger.getKeyword()} --from isn't allowed: the trigger runs in a later build, where --from could name any image`);
-      } else if (trigger) {
-        // A trigger runs in the child build, from the working directory this stage ends with, which
-        // is not known here. Resolving from "/" is the strict choice: any relative path that reaches
-        // /proc from a folder outside it reaches /proc from "/" too.
-        reviewInstruction(trigger, { stageNames, stageIndex, workdir: '/', hasArchive }, report);
-      }
+    } catch (error) {
+      if (error instanceof DockerfileSyntaxError) report(error.line, error.message, 'syntax');
+      else if (error instanceof RefusedError) report(instruction.line, error.message);
+      else throw error;
     }
   }
+  review.canonical = `${lines.join('\n')}\n`;
+  review.sourceLines = instructions.map((instruction) => instruction.line);
+  review.sourceText = parsed.nodes.map((node) => node.original.trim());
+  return review;
+}
 
-  let rewritten = text;
-  for (const edit of edits.sort((a, b) => b.start - a.start)) {
-    rewritten = rewritten.slice(0, edit.start) + edit.text + rewritten.slice(edit.end);
+async function reviewFrom(
+  from: Extract<Instruction, { kind: 'FROM' }>,
+  stages: Stage[],
+  lookup: BaseImageLookup,
+  review: DockerfileReview,
+): Promise<{ target: string; base?: BaseImage }> {
+  if (from.platform !== undefined) throw new RefusedError(`FROM --platform isn't supported here; every image is linux/amd64`);
+  if (hasVariables(from.base)) {
+    throw new RefusedError(`FROM ${writtenWord(from.base)}: variables aren't allowed in FROM here; write the image name out`);
   }
-  return { problems, notes, rewritten, catalogueImages };
-}
-
-interface StageState {
-  stageNames: string[];
-  stageIndex: number;
-  workdir: string;
-  hasArchive: boolean;
-}
-
-/** Checks one instruction and returns the working directory after it. */
-function reviewInstruction(instruction: Instruction, state: StageState, report: (message: string) => void): string {
-  const keyword = instruction.getKeyword();
-  const flags = flagsOf(instruction);
-
-  if (keyword === 'ADD' || keyword === 'COPY') {
-    const sources = sourceArguments(instruction).map(unquote);
-    if (keyword === 'ADD') {
-      const url = sources.find((source) => URL_SOURCE.test(source));
-      // The engine expands variables (from ENV, ARG or the base image) before it decides what is a URL.
-      const variable = sources.find((source) => source.includes('$'));
-      if (variable) {
-        report(
-          `ADD ${variable}: variables aren't allowed in ADD sources here (one could hold a URL the engine would fetch outside the sandbox); write the path out`,
-        );
-      } else if (url) {
-        report(
-          `ADD can't download ${url} here (the engine would fetch it outside the sandbox); put the file in your workspace and COPY it`,
-        );
-      } else if (state.hasArchive) {
-        report(`ADD would unpack the archive in your workspace, which isn't allowed here; use COPY`);
-      }
-    }
-    const fromFlag = flags.find((flag) => flag.getName().toLowerCase() === 'from');
-    if (fromFlag) {
-      const value = (fromFlag.getValue() ?? '').toLowerCase();
-      const earlierStage = /^\d+$/.test(value)
-        ? Number(value) < state.stageIndex
-        : state.stageNames.slice(0, state.stageIndex).includes(value) && value !== '';
-      if (!earlierStage) {
-        report(
-          `COPY --from=${fromFlag.getValue() ?? ''}: --from must name an earlier build stage here (like "builder" in "FROM node:18-slim AS builder", or its number)`,
-        );
-      }
-    }
-  }
-
-  if (keyword === 'RUN') {
-    const buildkitFlag = flags.find((flag) => BUILDKIT_RUN_FLAGS.has(flag.getName().toLowerCase()));
-    if (buildkitFlag) {
-      report(`RUN --${buildkitFlag.getName()} needs BuildKit, and this sandbox uses the classic builder; remove the flag`);
-    }
-  }
-
-  if (keyword === 'WORKDIR') {
-    const written = unquote(instruction.getArguments().map((argument) => argument.getValue()).join(' '));
-    const expanded = unquote(instruction.getExpandedArguments().map((argument) => argument.getValue()).join(' '));
-    const underProc = (dir: string) => {
-      const target = path.resolve(state.workdir, dir || '/');
-      return target === '/proc' || target.startsWith('/proc/');
-    };
-    const procRefusal = (dir: string) => `WORKDIR ${dir} isn't allowed: /proc belongs to the kernel; pick a folder such as /app`;
-    // The engine expands ${a:+b} forms and the base image's ENV, which the parser here gets wrong
-    // or can't see: a path with a variable in it can't be checked, so it must be written out.
-    if (written.includes('$')) {
-      report(
-        !expanded.includes('$') && underProc(expanded)
-          ? procRefusal(expanded)
-          : `WORKDIR ${written}: variables aren't allowed in WORKDIR here; write the path out, like WORKDIR /app`,
-      );
-      return state.workdir;
-    }
-    if (underProc(written)) report(procRefusal(written));
-    return path.resolve(state.workdir, written || '/');
-  }
-  return state.workdir;
-}
-
-type Flag = { getName(): string; getValue(): string | null };
-
-function flagsOf(instruction: Instruction): Flag[] {
-  return (instruction as unknown as { getFlags?(): Flag[] }).getFlags?.() ?? [];
-}
-
-/**
- * A word as the engine's shell lexer reads it: quotes anywhere in it only group, so they go
- * ("http"://x is http://x). The parser has already applied the escape character.
- */
-function unquote(word: string): string {
-  return word.replace(/["']/g, '');
-}
-
-/** The source arguments of ADD or COPY, in either shell or JSON form. */
-function sourceArguments(instruction: Instruction): string[] {
-  const json = (instruction as unknown as { getJSONStrings?(): { getJSONValue(): string }[] }).getJSONStrings?.() ?? [];
-  const values = json.length > 0
-    ? json.map((argument) => argument.getJSONValue())
-    : instruction.getArguments().map((argument) => argument.getValue());
-  return values.slice(0, -1);
-}
-
-type FromResult = string | { ref: ImageReference; fromCatalogue: boolean } | undefined;
-
-function reviewFrom(from: From, earlierStages: string[], lookup: BaseImageLookup): FromResult {
-  const image = from.getImage();
-  if (!image) return 'FROM needs a base image, like FROM busybox';
-  if (from.getPlatformFlag()) return `FROM --platform isn't supported here; every image is linux/amd64`;
-  if (image.includes('$')) return `FROM ${image}: variables aren't allowed in FROM here; write the image name out`;
-  if (image.toLowerCase() === 'scratch') return undefined;
-  if (earlierStages.includes(image.toLowerCase())) return undefined;
+  const image = literalValue(from.base)!;
+  if (image === '') throw new DockerfileSyntaxError(`base name (${writtenWord(from.base)}) should not be blank`, from.line);
+  if (stages.some((stage) => stage.name !== '' && stage.name === image.toLowerCase())) return { target: image.toLowerCase() };
+  if (image === 'scratch') return { target: 'scratch' };
 
   let ref: ImageReference;
   try {
     ref = parseReference(image);
   } catch (error) {
-    if (error instanceof InvalidReferenceError) return `FROM ${image}: ${error.message}`;
+    if (error instanceof InvalidReferenceError) throw new RefusedError(`FROM ${image}: ${error.message}`);
     throw error;
   }
-  if (ref.digest) return `FROM ${image}: pinning by digest isn't available here; use a tag, like node:18-slim`;
-  if (lookup.isOwn(ref)) return { ref, fromCatalogue: false };
-  if (ref.domain) {
-    return isClassRegistry(ref)
-      ? `FROM ${image}: pull it from the class registry first (docker pull ${image}), or build FROM a name you have`
-      : `FROM ${image}: this sandbox can't reach the registry ${ref.domain}; ${availability(lookup)}`;
+  if (ref.digest) throw new RefusedError(`FROM ${image}: pinning by digest isn't available here; use a tag, like node:18-slim`);
+  const own = await lookup.own(ref);
+  const catalogue = own ? undefined : ref.domain ? undefined : await lookup.catalogue(ref);
+  const base = own ?? catalogue;
+  if (!base) {
+    const available = `you can build FROM ${lookup.available().join(', ')}, or an earlier stage`;
+    if (ref.domain && isClassRegistry(ref)) {
+      throw new RefusedError(`FROM ${image}: pull it from the class registry first (docker pull ${image}), or build FROM a name you have`);
+    }
+    if (ref.domain) throw new RefusedError(`FROM ${image}: this sandbox can't reach the registry ${ref.domain}; ${available}`);
+    throw new RefusedError(`FROM ${image}: this image isn't available here; ${available}`);
   }
-  if (lookup.isCatalogue(ref)) return { ref, fromCatalogue: true };
-  return `FROM ${image}: this image isn't available here; ${availability(lookup)}`;
+  if (catalogue) review.catalogueImages.push(ref);
+  review.baseNames.set(base.id, image);
+  return { target: base.id, base };
 }
 
-function availability(lookup: BaseImageLookup): string {
-  return `you can build FROM ${lookup.available().join(', ')}, or an earlier stage`;
+/**
+ * An ONBUILD trigger of the base image runs in this build, parsed by the engine from the image's
+ * config with the default escape token. It is reviewed like any instruction here, and only if its
+ * text is the canonical spelling (which every build here writes) can the two parsers not differ.
+ */
+function reviewTrigger(
+  trigger: string,
+  from: Extract<Instruction, { kind: 'FROM' }>,
+  stage: Stage,
+  stages: Stage[],
+  args: BuildArgs,
+  options: ReviewOptions,
+): void {
+  const base = literalValue(from.base);
+  const foreign = new RefusedError(
+    `FROM ${base}: this image has an ONBUILD trigger that wasn't made by a build here (${trigger.slice(0, 80)}); build FROM another image`,
+  );
+  let instruction: Instruction;
+  try {
+    const parsed = parseDockerfile(trigger);
+    if (parsed.nodes.length !== 1) throw foreign;
+    instruction = instructionFromNode(parsed.nodes[0]!, '\\');
+  } catch (error) {
+    if (error === foreign || error instanceof DockerfileSyntaxError) throw foreign;
+    throw error;
+  }
+  if (instruction.kind === 'FROM' || instruction.kind === 'ONBUILD') throw foreign;
+  if (canonicalLine(instruction) !== trigger) throw foreign;
+  const relocated = { ...instruction, line: from.line } as Instruction;
+  try {
+    reviewInstruction(relocated, stage, stages, args, options, 'trigger');
+  } catch (error) {
+    if (error instanceof RefusedError && error !== foreign) {
+      throw new RefusedError(`FROM ${base}: its ONBUILD trigger "${trigger.slice(0, 80)}" would run here: ${error.message}`);
+    }
+    throw error;
+  }
 }
 
-function lineOffsets(text: string): number[] {
-  const offsets = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') offsets.push(i + 1);
-  return offsets;
+/**
+ * Checks one instruction in its stage, applies what it changes (ENV, ARG, WORKDIR) and returns its
+ * canonical line. `trigger` means it comes from a base image's ONBUILD and runs now.
+ */
+function reviewInstruction(
+  instruction: Instruction,
+  stage: Stage,
+  stages: Stage[],
+  args: BuildArgs,
+  options: ReviewOptions,
+  mode: 'build' | 'trigger' | 'onbuild',
+): string {
+  const env = () => effectiveEnvironment(stage, args);
+  switch (instruction.kind) {
+    case 'ADD':
+    case 'COPY': {
+      if (instruction.chmod !== undefined) {
+        throw new RefusedError(`${instruction.kind} --chmod needs BuildKit, and this sandbox uses the classic builder; use RUN chmod after it`);
+      }
+      if (instruction.kind === 'ADD') reviewAddSources(instruction.sources, options);
+      if (instruction.from !== undefined) {
+        if (mode !== 'build') {
+          throw new RefusedError(`ONBUILD ${instruction.kind} --from isn't allowed: the trigger runs in a later build, where --from could name any image`);
+        }
+        const value = instruction.from.toLowerCase();
+        const earlier = stages.slice(0, -1);
+        const index = /^\d{1,6}$/.test(value) ? Number(value) : undefined;
+        const named = earlier.some((candidate) => candidate.name !== '' && candidate.name === value);
+        if (!named && (index === undefined || index >= earlier.length)) {
+          throw new RefusedError(
+            `COPY --from=${instruction.from}: --from must name an earlier build stage here (like "builder" in "FROM node:18-slim AS builder", or its number)`,
+          );
+        }
+        return canonicalLine({ ...instruction, from: named ? value : String(index) });
+      }
+      return canonicalLine(instruction);
+    }
+    case 'RUN':
+      if (instruction.flags.length > 0) {
+        throw new RefusedError(`RUN --${instruction.flags[0]} needs BuildKit, and this sandbox uses the classic builder; remove the flag`);
+      }
+      return canonicalLine(instruction);
+    case 'WORKDIR': {
+      if (mode !== 'build') {
+        // A trigger runs in a later build, where the engine expands it: only a written-out path is
+        // certain to be the one checked. It resolves from the folder that build is in.
+        const literal = literalValue(instruction.value);
+        if (literal === undefined) {
+          throw new RefusedError(`ONBUILD WORKDIR ${writtenWord(instruction.value)}: variables aren't allowed in a trigger's WORKDIR here; write the path out`);
+        }
+        const next = resolveWorkdir(mode === 'trigger' ? stage.workdir : '/', literal);
+        if (underProc(next)) throw procRefusal(literal);
+        if (mode === 'trigger') stage.workdir = next;
+        return canonicalLine(instruction);
+      }
+      const value = evaluate(instruction.value, env(), instruction.line);
+      if (value === '') throw new DockerfileSyntaxError('cannot normalize nothing', instruction.line);
+      const next = resolveWorkdir(stage.workdir, value);
+      if (underProc(next)) throw procRefusal(value);
+      stage.workdir = next;
+      // The engine is given the value the review checked, not the variables it came from.
+      return canonicalLine({ ...instruction, value: [{ kind: 'text', text: value }] });
+    }
+    case 'ENV': {
+      if (mode !== 'onbuild') {
+        const current = env();
+        const pairs = instruction.pairs.map(({ key, value }) => [evaluate(key, current, instruction.line), evaluate(value, current, instruction.line)] as const);
+        for (const [key, value] of pairs) stage.env.set(key, value);
+      }
+      return canonicalLine(instruction);
+    }
+    case 'ARG': {
+      if (mode !== 'onbuild') {
+        for (const arg of instruction.args) {
+          const current = env();
+          const key = evaluate(arg.key, current, instruction.line);
+          args.allowed.set(key, arg.value && evaluate(arg.value, current, instruction.line));
+        }
+      }
+      return canonicalLine(instruction);
+    }
+    case 'ONBUILD': {
+      // Reviewed again, in full, when a build uses the image; here only what is refused anyway.
+      const trigger = instruction.trigger;
+      reviewInstruction(trigger, { ...stage, env: new Map(stage.env) }, stages, args, options, 'onbuild');
+      return canonicalLine(instruction);
+    }
+    default:
+      return canonicalLine(instruction);
+  }
 }
 
-/** Plain tar (the only archive that survives as workspace text) and bzip2, which dockerd would unpack. */
-function looksLikeArchive(content: string): boolean {
-  return content.slice(257, 262) === 'ustar' || /^BZh[1-9]1AY&SY/.test(content);
+/** ADD downloads a URL source itself, on the host's network, and unpacks archives on the host. */
+function reviewAddSources(sources: Word[], options: ReviewOptions): void {
+  for (const source of sources) {
+    const literal = literalValue(source);
+    // The engine expands variables (from ENV, ARG or the base image) before it decides what is a URL.
+    if (literal === undefined) {
+      throw new RefusedError(
+        `ADD ${writtenWord(source)}: variables aren't allowed in ADD sources here (one could hold a URL the engine would fetch outside the sandbox); write the path out`,
+      );
+    }
+    if (URL_SOURCE.test(literal)) {
+      throw new RefusedError(`ADD can't download ${literal} here (the engine would fetch it outside the sandbox); put the file in your workspace and COPY it`);
+    }
+  }
+  if (options.contextHasArchive) throw new RefusedError(`ADD would unpack the archive in your workspace, which isn't allowed here; use COPY`);
+}
+
+function evaluate(word: Word, env: ReadonlyMap<string, string>, line: number): string {
+  try {
+    return evaluateWord(word, env);
+  } catch (error) {
+    if (error instanceof WordEvaluationError) throw new DockerfileSyntaxError(`failed to process "${writtenWord(word)}": ${error.message}`, line);
+    throw error;
+  }
+}
+
+/** Config.Env, as BuildEnvs reads it. */
+function environment(entries: string[]): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const entry of entries) {
+    const equals = entry.indexOf('=');
+    if (equals < 0) env.set(entry, '');
+    else env.set(entry.slice(0, equals), entry.slice(equals + 1));
+  }
+  return env;
+}
+
+/** runConfig.Env plus the build args this stage declared, ENV winning (evaluator.go, dispatch). */
+function effectiveEnvironment(stage: Stage, args: BuildArgs): Map<string, string> {
+  const env = new Map(stage.env);
+  for (const [key, value] of args.values()) if (!env.has(key)) env.set(key, value);
+  return env;
+}
+
+/** normalizeWorkdir: a relative path joins the current one (and is cleaned); an absolute one stays. */
+function resolveWorkdir(current: string, requested: string): string {
+  if (requested.startsWith('/')) return requested;
+  const joined = path.normalize(path.join('/', current, requested));
+  return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
+}
+
+/** Whether the kernel would put this directory under /proc: "//proc", "/./proc" and "/x/../proc" all count. */
+export function underProc(directory: string): boolean {
+  const clean = path.normalize(`/${directory}`);
+  return clean === '/proc' || clean.startsWith('/proc/');
+}
+
+function procRefusal(value: string): RefusedError {
+  return new RefusedError(`WORKDIR ${value} isn't allowed: /proc belongs to the kernel; pick a folder such as /app`);
 }
