@@ -2,9 +2,14 @@ import type { ImageReference } from '../scope/reference.ts';
 
 /**
  * The class registry: Debian's docker-registry on the server's own machine. Learners push to and
- * pull from `localhost:<port>/NAME`, and each session's repositories live under its namespace
- * there (`localhost:<port>/<ns>/NAME`), so nobody reads or overwrites anyone else's.
+ * pull from `localhost:5000/NAME` whatever port it really listens on, and each session's
+ * repositories live under its namespace there (`localhost:<port>/<ns>/NAME`), so nobody reads or
+ * overwrites anyone else's.
  */
+
+/** The registry's name as learners type and read it, in every lesson and on every machine. */
+export const CLASS_REGISTRY = 'localhost:5000';
+
 export function registryPort(env: Record<string, string | undefined> = process.env): number {
   const port = Number(env.LAYERLAB_REGISTRY_PORT ?? 5000);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -13,11 +18,11 @@ export function registryPort(env: Record<string, string | undefined> = process.e
   return port;
 }
 
-/** The registry as learners (and the engine, which allows plain HTTP to localhost) name it. */
-export function registryHost(): string {
+/** The registry as the engine reaches it (the engine allows plain HTTP to localhost). */
+export function engineRegistryHost(): string {
   return `localhost:${registryPort()}`;
 }
 
 export function isClassRegistry(ref: ImageReference): boolean {
-  return ref.domain === registryHost();
+  return ref.domain === CLASS_REGISTRY;
 }

@@ -1,4 +1,5 @@
 import { registryPort } from './address.ts';
+import { basicAuthorization } from './credentials.ts';
 
 /** The class registry's HTTP API (Docker Registry v2), as the server uses it for checks and clean-up. */
 
@@ -12,27 +13,36 @@ function base(): string {
   return `http://127.0.0.1:${registryPort()}/v2`;
 }
 
-/** 200 when an open registry answers, 401 when it wants a login, undefined when nothing does. */
-export async function probeRegistry(): Promise<number | undefined> {
+/**
+ * The registry's answer to /v2/: 200 when it lets this request in, 401 when it wants a login,
+ * undefined when nothing answers. `withLogin` sends the server's own.
+ */
+export async function probeRegistry(withLogin = true): Promise<number | undefined> {
   try {
-    return (await fetch(`${base()}/`, { signal: AbortSignal.timeout(2000) })).status;
+    const headers = withLogin ? { authorization: basicAuthorization() } : undefined;
+    return (await fetch(`${base()}/`, { headers, signal: AbortSignal.timeout(2000) })).status;
   } catch {
     return undefined;
   }
 }
 
-/** The manifest digest of repository:tag, or undefined when it was never pushed. */
-export async function manifestDigest(repository: string, tag: string): Promise<string | undefined> {
-  const response = await fetch(`${base()}/${repository}/manifests/${encodeURIComponent(tag)}`, {
-    method: 'HEAD',
-    headers: { accept: MANIFEST_TYPES },
+/** Every call the server makes carries its login. */
+function call(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${base()}${path}`, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), authorization: basicAuthorization() },
     signal: AbortSignal.timeout(5000),
   });
+}
+
+/** The manifest digest of repository:tag, or undefined when it was never pushed. */
+export async function manifestDigest(repository: string, tag: string): Promise<string | undefined> {
+  const response = await call(`/${repository}/manifests/${encodeURIComponent(tag)}`, { method: 'HEAD', headers: { accept: MANIFEST_TYPES } });
   return response.ok ? (response.headers.get('docker-content-digest') ?? undefined) : undefined;
 }
 
 async function json<T>(path: string): Promise<T | undefined> {
-  const response = await fetch(`${base()}${path}`, { signal: AbortSignal.timeout(5000) });
+  const response = await call(path);
   return response.ok ? ((await response.json()) as T) : undefined;
 }
 
@@ -61,7 +71,7 @@ export async function deleteNamespace(namespace: string): Promise<number> {
     for (const tag of tags) {
       const digest = await manifestDigest(repository, tag);
       if (!digest) continue;
-      const response = await fetch(`${base()}/${repository}/manifests/${digest}`, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
+      const response = await call(`/${repository}/manifests/${digest}`, { method: 'DELETE' });
       if (response.ok) deleted += 1;
     }
   }

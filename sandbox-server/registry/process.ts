@@ -1,15 +1,19 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../config/server.ts';
 import { ensureHostPackages } from '../engine/host-packages.ts';
 import { registryPort } from './address.ts';
 import { probeRegistry } from './client.ts';
+import { htpasswdFile, registryDirectory, registryLogin } from './credentials.ts';
 
 export class RegistryUnavailableError extends Error {}
 
+/** Written into the config, so a registry this project started can be told from anyone else's. */
+const MARKER = '# the Layerlab class registry';
+
 function config(port: number, dataDir: string): string {
   return [
+    MARKER,
     'version: 0.1',
     'log:',
     '  level: warn',
@@ -18,6 +22,10 @@ function config(port: number, dataDir: string): string {
     `    rootdirectory: ${dataDir}`,
     '  delete:',
     '    enabled: true',
+    'auth:',
+    '  htpasswd:',
+    '    realm: layerlab',
+    `    path: ${htpasswdFile()}`,
     'http:',
     `  addr: 127.0.0.1:${port}`,
     '  headers:',
@@ -27,25 +35,40 @@ function config(port: number, dataDir: string): string {
 }
 
 /**
- * Gets the class registry answering on 127.0.0.1: an open one already there (another server on
- * this machine may have started it), or Debian's docker-registry started here, its layers
- * garbage-collected first. It listens on loopback only; learners reach it through the engine.
+ * Gets the class registry answering on 127.0.0.1 with its login required: one another server on
+ * this machine already started, or Debian's docker-registry started here, its layers
+ * garbage-collected first. An open registry (one an earlier Layerlab started without a login) is
+ * replaced; anyone else's is left alone and the server refuses to start.
  */
 export async function ensureRegistry(options: { logDir: string; log: (line: string) => void }): Promise<void> {
   const port = registryPort();
-  const status = await probeRegistry();
-  if (status === 200) return;
-  if (status !== undefined) {
+  registryLogin();
+  const open = await probeRegistry(false);
+  if (open === 401) {
+    if ((await probeRegistry()) === 200) return;
     throw new RegistryUnavailableError(
-      `Something on port ${port} answers but is not an open registry (HTTP ${status}); set LAYERLAB_REGISTRY_PORT to a free port.`,
+      `A registry on port ${port} wants a login this server doesn't hold (looked in ${registryDirectory()}); set LAYERLAB_REGISTRY_DIR to the folder of the server that started it, or LAYERLAB_REGISTRY_PORT to a free port.`,
+    );
+  }
+  if (open === 200) {
+    if (!stopOwnOpenRegistry(port)) {
+      throw new RegistryUnavailableError(
+        `An open registry answers on port ${port} without a login, so learners' images would be readable by anything on this machine; stop it, or set LAYERLAB_REGISTRY_PORT to a free port.`,
+      );
+    }
+    options.log(`replacing the class registry on port ${port}, which an earlier version started without a login`);
+    await waitFor(async () => (await probeRegistry(false)) === undefined, 10_000);
+  } else if (open !== undefined) {
+    throw new RegistryUnavailableError(
+      `Something on port ${port} answers but is not a registry (HTTP ${open}); set LAYERLAB_REGISTRY_PORT to a free port.`,
     );
   }
   ensureHostPackages([{ provides: 'docker-registry', package: 'docker-registry' }], options.logDir, options.log);
-  const directory = path.resolve(process.env.LAYERLAB_REGISTRY_DIR ?? path.join(PROJECT_ROOT, '.layerlab', 'registry'));
+  const directory = registryDirectory();
   const dataDir = path.join(directory, 'data');
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const configFile = path.join(directory, 'config.yml');
-  writeFileSync(configFile, config(port, dataDir));
+  writeFileSync(configFile, config(port, dataDir), { mode: 0o600 });
   // Sessions delete their manifests when they end; this frees the layers nothing names any more.
   spawnSync('docker-registry', ['garbage-collect', '--delete-untagged', configFile], { stdio: 'ignore', timeout: 60_000 });
   mkdirSync(options.logDir, { recursive: true });
@@ -54,10 +77,45 @@ export async function ensureRegistry(options: { logDir: string; log: (line: stri
   const fd = openSync(logFile, 'a');
   spawn('docker-registry', ['serve', configFile], { detached: true, stdio: ['ignore', fd, fd] }).unref();
   closeSync(fd);
-  const deadline = Date.now() + 20_000;
+  if (!(await waitFor(async () => (await probeRegistry()) === 200, 20_000))) {
+    throw new RegistryUnavailableError(`The class registry did not answer on port ${port} within 20 s; see ${logFile}.`);
+  }
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if ((await probeRegistry()) === 200) return;
+    if (await condition()) return true;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new RegistryUnavailableError(`The class registry did not answer on port ${port} within 20 s; see ${logFile}.`);
+  return false;
+}
+
+/**
+ * Stops a docker-registry on this port that a Layerlab server started from its own config (an
+ * earlier version's, with no login). Returns whether there was one.
+ */
+function stopOwnOpenRegistry(port: number): boolean {
+  let stopped = false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (path.basename(args[0] ?? '') !== 'docker-registry' || args[1] !== 'serve' || !args[2]) continue;
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(`/proc/${entry}/cwd`, args[2]), 'utf8');
+    } catch {
+      continue;
+    }
+    const ours = text.includes(MARKER) || args[2].includes(`${path.sep}.layerlab${path.sep}registry${path.sep}`);
+    if (!ours || !text.includes(`addr: 127.0.0.1:${port}`)) continue;
+    process.kill(Number(entry), 'SIGTERM');
+    stopped = true;
+  }
+  return stopped;
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { registryHost } from '../registry/address.ts';
+import { CLASS_REGISTRY, engineRegistryHost } from '../registry/address.ts';
 import { parseReference, formatReference, type ImageReference } from './reference.ts';
 
 /**
  * Every engine object a session creates lives under its namespace: image tags under `ll-<ns>/`
- * (or `localhost:5000/<ns>/` for the class registry), containers and volumes named
+ * (or `localhost:<port>/<ns>/` for the class registry), containers and volumes named
  * `ll-<ns>-<name>`, one network `ll-<ns>-net`. The learner sees and types the plain names; the
  * namespace never shows.
  *
@@ -27,7 +27,7 @@ const OBJECT_NAME = new RegExp(`^/?ll-(${NAMESPACE_PATTERN})-(.+)$`);
 
 /** `localhost:5000/<ns>/app:v1`: images tagged for the class registry. */
 function registryTag(): RegExp {
-  return new RegExp(`^${registryHost().replace(/\./g, '\\.')}/(${NAMESPACE_PATTERN})/`);
+  return new RegExp(`^${engineRegistryHost().replace(/\./g, '\\.')}/(${NAMESPACE_PATTERN})/`);
 }
 
 export function namespaceOf(sessionId: string): string {
@@ -72,15 +72,15 @@ export class Namespace {
 
   /** Where a learner's repository lives: under the namespace locally, or in the class registry. */
   #repository(ref: ImageReference): string {
-    return ref.domain === registryHost() ? `${this.#registryPrefix}${ref.path}` : `ll-${this.id}/${ref.path}`;
+    return ref.domain === CLASS_REGISTRY ? `${this.#registryPrefix}${ref.path}` : `ll-${this.id}/${ref.path}`;
   }
 
   get #registryPrefix(): string {
-    return `${registryHost()}/${this.id}/`;
+    return `${engineRegistryHost()}/${this.id}/`;
   }
 
   /**
-   * "hello" → "ll-<ns>/hello:latest"; "localhost:5000/app" → "localhost:5000/<ns>/app:latest".
+   * "hello" → "ll-<ns>/hello:latest"; "localhost:5000/app" → "localhost:<port>/<ns>/app:latest".
    * Throws InvalidReferenceError for names docker would refuse. Callers refuse other registries.
    */
   imageTag(learnerRef: string | ImageReference): string {
@@ -111,7 +111,7 @@ export class Namespace {
     const local = `ll-${this.id}/`;
     if (internalTag.startsWith(local)) return internalTag.slice(local.length);
     const registry = this.#registryPrefix;
-    if (internalTag.startsWith(registry)) return `${registryHost()}/${internalTag.slice(registry.length)}`;
+    if (internalTag.startsWith(registry)) return `${CLASS_REGISTRY}/${internalTag.slice(registry.length)}`;
     return undefined;
   }
 
@@ -130,14 +130,19 @@ export class Namespace {
     return name.startsWith(prefix) ? name.slice(prefix.length) : undefined;
   }
 
-  /** Hides the namespace in text the engine produced (build output, error messages). */
+  /**
+   * Hides the namespace in text the engine produced (build output, error messages, and registry
+   * progress, which names repositories by their path alone: "Pulling from <ns>/app").
+   */
   scrub(text: string): string {
     return text
       .split(this.#registryPrefix)
-      .join(`${registryHost()}/`)
+      .join(`${CLASS_REGISTRY}/`)
       .split(`ll-${this.id}/`)
       .join('')
       .split(`ll-${this.id}-`)
+      .join('')
+      .split(`${this.id}/`)
       .join('');
   }
 }

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateChecks } from '../../sandbox-server/checks/evaluate.ts';
 import { Check } from '../../sandbox-server/lessons/schema.ts';
+import { registryPort } from '../../sandbox-server/registry/address.ts';
 import { manifestDigest } from '../../sandbox-server/registry/client.ts';
+import { buildOnEngine } from '../support/engine.ts';
 import { startTestSandbox, type Learner, type TestSandbox } from '../support/sandbox.ts';
 
 let sandbox: TestSandbox;
@@ -49,6 +51,29 @@ describe('the class registry', () => {
     await alice.ok('docker pull localhost:5000/app:v1');
     expect((await alice.run('docker run --rm localhost:5000/app:v1')).output).toBe('from alice\n');
     expect(await manifestDigest(`${namespaceOf(alice)}/app`, 'v1')).not.toBe(await manifestDigest(`${namespaceOf(bob)}/app`, 'v1'));
+  });
+
+  it('shows no namespace when the engine mounts a layer from another session\'s repository', async () => {
+    const carol = await sandbox.newLearner({ Dockerfile: 'FROM busybox\nCMD ["echo","from alice"]\n' });
+    await carol.ok('docker build -t localhost:5000/copy:v1 .');
+    const pushed = await carol.run('docker push localhost:5000/copy:v1');
+    expect(pushed.exitCode, pushed.output).toBe(0);
+    // Alice pushed the same layers first; the engine reuses them and would say from whose repository.
+    expect(pushed.output).toMatch(/^[0-9a-f]{12}: Layer already exists$/m);
+    expect(pushed.output).not.toMatch(/Mounted from/);
+    for (const learner of [alice, bob, carol]) expect(pushed.output).not.toContain(namespaceOf(learner));
+    await carol.ok('docker rmi localhost:5000/copy:v1');
+    const pulled = await carol.run('docker pull localhost:5000/copy:v1');
+    expect(pulled.exitCode, pulled.output).toBe(0);
+    expect(pulled.output).not.toContain(namespaceOf(carol));
+  });
+
+  it('answers nothing without the server\'s login, so a URL the engine fetches gets 401', async () => {
+    const port = registryPort();
+    expect((await fetch(`http://127.0.0.1:${port}/v2/_catalog`)).status).toBe(401);
+    // Past the Dockerfile review, as a bug in it would let through: the engine itself fetches.
+    const built = await buildOnEngine(sandbox.server.context.docker, `FROM busybox\nADD http://127.0.0.1:${port}/v2/_catalog /catalog\n`);
+    expect(built.error).toMatch(/401 Unauthorized/);
   });
 
   it('refuses other registries and Docker Hub with a sentence', async () => {

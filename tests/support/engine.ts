@@ -73,3 +73,37 @@ export function expectOneLine(output: string): string {
   expect(lines, `expected one line, got:\n${output}`).toHaveLength(1);
   return lines[0]!;
 }
+
+/**
+ * Builds straight on the engine, past the sandbox: for controls ("the engine itself would …") and
+ * for planting images a learner could never make. Returns the image ID, or the engine's error.
+ */
+export async function buildOnEngine(
+  docker: Docker,
+  dockerfile: string,
+  files: Record<string, string> = {},
+  tag?: string,
+): Promise<{ id?: string; error?: string }> {
+  const { makeBuildContext } = await import('../../sandbox-server/build/context.ts');
+  const context = makeBuildContext({ ...files, Dockerfile: '' }, 'Dockerfile', dockerfile);
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await docker.buildImage(context.stream, {
+      version: '1',
+      networkmode: 'none',
+      rm: true,
+      forcerm: true,
+      ...(tag ? { t: tag } : {}),
+    } as Docker.ImageBuildOptions);
+  } catch (error) {
+    // A Dockerfile the parser refuses is answered with HTTP 400 before any stream.
+    return { error: (error as Error).message };
+  }
+  const events = await new Promise<{ aux?: { ID?: string }; error?: string }[]>((resolve, reject) =>
+    docker.modem.followProgress(stream, (error: Error | null, output: { aux?: { ID?: string }; error?: string }[]) =>
+      error ? reject(error) : resolve(output),
+    ),
+  );
+  const error = events.find((event) => event.error)?.error;
+  return error ? { error } : { id: events.find((event) => event.aux?.ID)?.aux?.ID };
+}

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { engineMessage } from '../../engine/errors.ts';
-import { isClassRegistry, registryHost } from '../../registry/address.ts';
+import { CLASS_REGISTRY, isClassRegistry } from '../../registry/address.ts';
+import { engineAuthConfig } from '../../registry/credentials.ts';
 import { formatReference, type ImageReference } from '../../scope/reference.ts';
 import type { CommandContext } from '../command.ts';
 import type { DockerCommand } from './spec.ts';
@@ -40,10 +41,20 @@ function followProgress(docker: Docker, stream: NodeJS.ReadableStream, context: 
           return;
         }
         if (!event.status || PROGRESS_ONLY.has(event.status)) return;
-        io.out(engine.namespace.scrub(`${event.id ? `${event.id}: ` : ''}${event.status}\n`));
+        io.out(engine.namespace.scrub(`${event.id ? `${event.id}: ` : ''}${ownStatus(event.status, engine.namespace.id)}\n`));
       },
     );
   });
+}
+
+/**
+ * The engine mounts a layer another repository of the registry already holds, and says whose:
+ * "Mounted from <ns>/app". Another session's repository is none of this learner's business, so
+ * that line reads as the layer already being there, which it is.
+ */
+function ownStatus(status: string, namespace: string): string {
+  if (!status.startsWith('Mounted from ') || status.startsWith(`Mounted from ${namespace}/`)) return status;
+  return 'Layer already exists';
 }
 
 /** The name as the learner wrote it: with its tag if they gave one. */
@@ -52,7 +63,7 @@ function named(ref: ImageReference): string {
 }
 
 export function noRegistryHere(ref: ImageReference, verb: 'push' | 'pull'): UsageError {
-  const registry = registryHost();
+  const registry = CLASS_REGISTRY;
   if (!ref.domain) {
     return new UsageError(
       verb === 'push'
@@ -70,7 +81,7 @@ export async function pullFromRegistry(context: CommandContext, ref: ImageRefere
   const internal = engine.namespace.imageTag(ref);
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await services.docker.pull(internal)) as NodeJS.ReadableStream;
+    stream = (await services.docker.pull(internal, { authconfig: engineAuthConfig() })) as NodeJS.ReadableStream;
   } catch (error) {
     throw new UsageError(`Error response from daemon: ${engine.namespace.scrub(engineMessage(error))}`);
   }
@@ -103,7 +114,7 @@ const push: DockerCommand = {
     const colon = internal.lastIndexOf(':');
     let stream: NodeJS.ReadableStream;
     try {
-      stream = (await services.docker.getImage(internal.slice(0, colon)).push({ tag: internal.slice(colon + 1) })) as NodeJS.ReadableStream;
+      stream = (await services.docker.getImage(internal.slice(0, colon)).push({ tag: internal.slice(colon + 1), authconfig: engineAuthConfig() })) as NodeJS.ReadableStream;
     } catch (error) {
       throw new UsageError(engine.namespace.scrub(engineMessage(error)));
     }
