@@ -21,7 +21,7 @@ import type { Section } from './report.ts';
 import { renderReport } from './report.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
-const config = serverConfigFromEnv({ ...process.env, PORT: '0', LAYERLAB_INSTANCE: 'bench', LAYERLAB_STATE_DIR: path.join(os.tmpdir(), `layerlab-bench-${process.pid}`) });
+const config = serverConfigFromEnv({ ...process.env, PORT: '0', LAYERLAB_INSTANCE: `bench-${process.pid}`, LAYERLAB_STATE_DIR: path.join(os.tmpdir(), `layerlab-bench-${process.pid}`) });
 const docker = await prepareEngine(config, (line) => console.error(`setup: ${line}`));
 const sections: Section[] = [];
 await ensureSite(config.siteDir, (line) => console.error(`setup: ${line}`));

@@ -4,6 +4,7 @@
  * included, to the sandbox (astro.config.mjs). Ctrl-C stops both; if either stops, so does the other.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 
 const port = process.env.PORT ?? '4321';
 const sandboxPort = process.env.SANDBOX_PORT ?? '4322';
@@ -30,7 +31,10 @@ function stop(exitCode: number): void {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
 }
 
-start('the sandbox server', ['bin/layerlab.js', 'serve', '--dev'], { PORT: sandboxPort, HOST: '127.0.0.1' });
+// A dev server's sessions are its own: an instance name per checkout never meets a class's "main",
+// and a second dev server in the same checkout is refused by the lease instead of reaping the first.
+const instance = process.env.LAYERLAB_INSTANCE ?? `dev-${createHash('sha256').update(process.cwd()).digest('hex').slice(0, 8)}`;
+start('the sandbox server', ['bin/layerlab.js', 'serve', '--dev'], { PORT: sandboxPort, HOST: '127.0.0.1', LAYERLAB_INSTANCE: instance });
 start('astro dev', ['node_modules/astro/bin/astro.mjs', 'dev', '--port', port, '--host', host], {
   SANDBOX_PORT: sandboxPort,
   // Astro 7 detaches `astro dev` into the background when it thinks an agent runs it; stay attached.

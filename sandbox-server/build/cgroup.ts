@@ -103,14 +103,19 @@ function rmdirQuietly(dir: string): void {
   }
 }
 
-/** Removes build cgroups a crashed server left behind; ones still in use refuse rmdir and stay. */
-export function sweepBuildCgroups(): void {
+/**
+ * Removes build cgroups a crashed server left behind. Ones still in use refuse rmdir and stay; a
+ * young one may belong to another server's build that has made its cgroup and not yet started a
+ * step in it (removing it then would let that build's steps run without the pids limit), so only
+ * those older than any build may run are taken.
+ */
+export function sweepBuildCgroups(olderThanMs: number, now = Date.now()): void {
   const parents =
     detectCgroupLayout() === 'v2'
       ? [path.join(ROOT, PARENT)]
       : safeReaddir(ROOT).map((controller) => path.join(ROOT, controller, PARENT));
   for (const parent of parents) {
-    removeDirs(safeReaddir(parent).map((name) => path.join(parent, name)).filter((dir) => isDirectory(dir)));
+    removeDirs(safeReaddir(parent).map((name) => path.join(parent, name)).filter((dir) => isOlderDirectory(dir, now - olderThanMs)));
   }
 }
 
@@ -122,9 +127,10 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-function isDirectory(dir: string): boolean {
+function isOlderDirectory(dir: string, before: number): boolean {
   try {
-    return statSync(dir).isDirectory();
+    const stat = statSync(dir);
+    return stat.isDirectory() && stat.mtimeMs < before;
   } catch {
     return false;
   }

@@ -1,15 +1,35 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { serverConfigFromEnv } from '../config/server.ts';
-import { createSandboxContext } from '../context.ts';
+import { createSandboxContext, type SandboxContext } from '../context.ts';
 import { prepareEngine } from '../engine/prepare.ts';
-import { LessonLibrary } from '../lessons/library.ts';
+import { LessonLibrary, type Lesson } from '../lessons/library.ts';
 import { verifyLesson } from '../lessons/verify.ts';
 import { createLogger } from '../log.ts';
+import { InstanceLease } from '../sessions/lease.ts';
 
-/** `layerlab lessons check [ID...]`: proves lessons on the real engine. */
+/**
+ * `layerlab lessons check [ID...]`: proves lessons on the real engine. Its sessions carry an
+ * instance name of their own (held by a lease while it runs), so a class served from the same
+ * engine never mistakes them for its own, nor they its.
+ */
 export async function checkLessons(ids: string[]): Promise<number> {
-  const config = serverConfigFromEnv({ ...process.env, LAYERLAB_INSTANCE: process.env.LAYERLAB_INSTANCE ?? 'lessons-check' });
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'layerlab-lessons-'));
+  try {
+    return await checkLessonsWith(ids, stateDir);
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+async function checkLessonsWith(ids: string[], stateDir: string): Promise<number> {
+  const config = serverConfigFromEnv({
+    ...process.env,
+    LAYERLAB_INSTANCE: process.env.LAYERLAB_INSTANCE ?? `lessons-${randomBytes(4).toString('hex')}`,
+    LAYERLAB_STATE_DIR: stateDir,
+  });
   const library = new LessonLibrary(config.lessonsDir);
   const unknown = ids.filter((id) => !library.get(id));
   if (unknown.length > 0) {
@@ -18,7 +38,15 @@ export async function checkLessons(ids: string[]): Promise<number> {
   }
   const lessons = ids.length > 0 ? ids.map((id) => library.get(id)!) : library.all();
   const docker = await prepareEngine(config, () => undefined);
-  const context = createSandboxContext({ config, docker, lessons: library, log: createLogger('silent') });
+  const lease = await InstanceLease.acquire(docker, { instance: config.instance, idleTtlMs: config.policy.sessions.idleTtlMs });
+  try {
+    return await proveLessons(lessons, createSandboxContext({ config, docker, lessons: library, log: createLogger('silent') }));
+  } finally {
+    await lease.release({ remove: true });
+  }
+}
+
+async function proveLessons(lessons: Lesson[], context: SandboxContext): Promise<number> {
   let failed = 0;
   for (const lesson of lessons) {
     const started = performance.now();

@@ -2,6 +2,7 @@ import { watch } from 'node:fs';
 import { serverConfigFromEnv } from '../config/server.ts';
 import { prepareEngine } from '../engine/prepare.ts';
 import { createLogger } from '../log.ts';
+import { expectLeaseFree } from '../sessions/lease.ts';
 import { startServer, type RunningServer } from '../server.ts';
 import { ensureSite } from './site-build.ts';
 
@@ -18,6 +19,7 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
   const config = serverConfigFromEnv();
   const say = (line: string) => console.log(`layerlab: ${line}`);
   const docker = await prepareEngine(config, say);
+  await expectLeaseFree(docker, config.instance);
   if (!options.dev) await ensureSite(config.siteDir, say);
   const log = createLogger();
   // A classroom shares this process: a bug reached by one learner's input must not end everyone's

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { isEngineDown } from '../engine/errors.ts';
 import { LABEL, namespaceOfImageTag } from '../scope/namespace.ts';
+import { leaseStates, removeDeadLeases, type LeaseState } from './lease.ts';
 import type { SessionStore } from './store.ts';
 import { removeNamespace } from './teardown.ts';
 
@@ -12,21 +13,28 @@ export interface ReapReport {
 
 /**
  * Ends expired sessions and removes what they left on the engine. It also finds objects no live
- * session owns: those of sessions this server forgot (a crash lost them) and, from any server,
- * those past their hard expiry.
+ * session owns, and it is careful about whose: an object goes when its own labelled expiry has
+ * passed, or when its owner is gone. Of this server's own instance, that is an object its store
+ * does not know, because the instance's lease says no other server of that name is alive. Of
+ * another instance, that is one whose lease has been dead longer than its sessions may sit idle.
+ * An instance with no lease on the engine at all keeps its objects until they expire.
  */
 export class Reaper {
   readonly #docker: Docker;
   readonly #store: SessionStore;
   readonly #instance: string;
+  readonly #holdsLease: () => boolean;
+  readonly #hardTtlMs: number;
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<ReapReport> | undefined;
 
-  constructor(options: { docker: Docker; store: SessionStore; instance: string; log: Logger }) {
+  constructor(options: { docker: Docker; store: SessionStore; instance: string; holdsLease: () => boolean; hardTtlMs: number; log: Logger }) {
     this.#docker = options.docker;
     this.#store = options.store;
     this.#instance = options.instance;
+    this.#holdsLease = options.holdsLease;
+    this.#hardTtlMs = options.hardTtlMs;
     this.#log = options.log;
   }
 
@@ -63,6 +71,8 @@ export class Reaper {
         await removeNamespace(this.#docker, namespace);
         report.removedNamespaces.push(namespace);
       }
+      // A lease dead this long protected nothing that has not expired by now.
+      await removeDeadLeases(this.#docker, this.#hardTtlMs, now);
     } catch (error) {
       if (!isEngineDown(error)) this.#log.warn({ err: error }, 'reaper pass failed; it will try again');
     }
@@ -73,13 +83,14 @@ export class Reaper {
   }
 
   /**
-   * Namespaces with objects on the engine but no live session: labelled objects of this instance
-   * that no session here owns, any object past its hard expiry, and image tags whose namespace has
-   * no live network (images carry no labels; the network marks a namespace as alive).
+   * Namespaces with objects on the engine but no live session (see the class comment), and image
+   * tags whose namespace has no live network (images carry no labels; the network marks a
+   * namespace as alive).
    */
   async #orphans(now: number): Promise<Set<string>> {
     const orphans = new Set<string>();
     const live = new Set<string>();
+    const leases = await leaseStates(this.#docker);
     // Images are listed before networks: a namespace's network always exists before its images.
     const images = await this.#docker.listImages();
     const networks = await this.#docker.listNetworks({ filters: { label: [LABEL.session] } });
@@ -91,12 +102,12 @@ export class Reaper {
     for (const labels of labelled) {
       const namespace = labels[LABEL.session];
       if (!namespace) continue;
-      if (this.#isOrphan(labels, now)) orphans.add(namespace);
+      if (this.#isOrphan(labels, now, leases)) orphans.add(namespace);
     }
     for (const network of networks) {
       const labels = network.Labels ?? {};
       const namespace = labels[LABEL.session];
-      if (namespace && !this.#isOrphan(labels, now)) live.add(namespace);
+      if (namespace && !this.#isOrphan(labels, now, leases)) live.add(namespace);
     }
     for (const tag of images.flatMap((image) => image.RepoTags ?? [])) {
       const namespace = namespaceOfImageTag(tag);
@@ -106,9 +117,13 @@ export class Reaper {
     return orphans;
   }
 
-  #isOrphan(labels: Record<string, string>, now: number): boolean {
+  #isOrphan(labels: Record<string, string>, now: number, leases: Map<string, LeaseState>): boolean {
     const expires = Number(labels[LABEL.expires]);
     if (Number.isFinite(expires) && expires <= now) return true;
-    return labels[LABEL.instance] === this.#instance && !this.#store.byNamespace(labels[LABEL.session]!);
+    const owner = labels[LABEL.instance];
+    if (owner === this.#instance) return this.#holdsLease() && !this.#store.byNamespace(labels[LABEL.session]!);
+    const lease = owner === undefined ? undefined : leases.get(owner);
+    if (!lease || lease.alive) return false;
+    return now - (lease.goneSince ?? now) > (lease.idleTtlMs ?? this.#hardTtlMs);
   }
 }

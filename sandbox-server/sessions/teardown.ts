@@ -32,6 +32,23 @@ export async function removeNamespace(docker: Docker, namespace: string): Promis
   }
 }
 
+/**
+ * Removes every session an instance has on the engine, for a run that is over for good (a test
+ * run's server); a server that may come back keeps its sessions for the reaper's rules instead.
+ */
+export async function removeInstance(docker: Docker, instance: string): Promise<string[]> {
+  const filter = { label: [`${LABEL.instance}=${instance}`] };
+  const namespaces = new Set<string>();
+  const labelled = [
+    ...(await docker.listNetworks({ filters: filter })).map((network) => network.Labels ?? {}),
+    ...(await docker.listContainers({ all: true, filters: filter })).map((container) => container.Labels),
+    ...((await docker.listVolumes({ filters: filter })).Volumes ?? []).map((volume) => volume.Labels ?? {}),
+  ];
+  for (const labels of labelled) if (labels[LABEL.session]) namespaces.add(labels[LABEL.session]!);
+  for (const namespace of namespaces) await removeNamespace(docker, namespace);
+  return [...namespaces];
+}
+
 function ignoreMissing(error: unknown): void {
   if (!isNotFound(error)) throw error;
 }

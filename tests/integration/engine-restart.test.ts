@@ -51,6 +51,8 @@ describe('an engine restart', () => {
     expect(health).toMatchObject({ ok: true, engine: false });
 
     await ensureEngine({ logDir: sandbox.config.logDir });
+    // The restart ended the instance's lease with everything else; the server takes it back.
+    await until(async () => sandbox.server.lease.held, 'the lease to be taken back', 30_000);
     const images = await learner.run('docker images');
     expect(images.output).toMatch(/^survivor\s+latest\s/m);
     const containers = await learner.run('docker ps -a');

@@ -1,6 +1,10 @@
-import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createBuildCgroup } from '../../sandbox-server/build/cgroup.ts';
 import { LABEL } from '../../sandbox-server/scope/namespace.ts';
 import { removeNamespace } from '../../sandbox-server/sessions/teardown.ts';
 import { isEmpty, namespaceOfLearner, objectsOf, randomHex } from '../support/engine.ts';
@@ -99,6 +103,80 @@ describe('the reaper', () => {
     expect(await neighbour.ok('docker ps -q')).toMatch(/^[0-9a-f]{12}\n$/);
     expect((await objectsOf(docker, pullerNamespace)).imageTags).toEqual([`ll-${pullerNamespace}/busybox:latest`]);
     expect(await puller.ok('docker images -q busybox')).toMatch(/^[0-9a-f]{12}\n$/);
+  });
+
+  it('refuses a second server of the same instance in one sentence, and the first one\'s learners keep everything', async () => {
+    const first = await sandboxWith();
+    const learner = await first.newLearner();
+    const namespace = await populate(learner);
+    const before = await objectsOf(docker, namespace);
+    const error = await startTestSandbox({ LAYERLAB_INSTANCE: first.config.instance }).then(
+      () => undefined,
+      (reason: Error) => reason,
+    );
+    expect(error?.message).toMatch(new RegExp(`^Another Layerlab server \\(.+\\) already serves LAYERLAB_INSTANCE=${first.config.instance} on this Docker Engine; stop it, or start this one with another LAYERLAB_INSTANCE\\.$`));
+    await first.server.reaper.sweep();
+    const after = await objectsOf(docker, namespace);
+    expect(after.containers.map((container) => container.Id)).toEqual(before.containers.map((container) => container.Id));
+    expect(after.imageTags.sort()).toEqual(before.imageTags.sort());
+    expect(await learner.ok('docker ps -q')).toMatch(/^[0-9a-f]{12}\n$/);
+  });
+
+  it('lets the next server of an instance start at once after the last one was killed', async () => {
+    const instance = `t${process.pid}-killed-${randomHex(4)}`;
+    const stateDir = mkdtempSync(path.join(os.tmpdir(), 'layerlab-killed-'));
+    stateDirs.push(stateDir);
+    const child = spawn(process.execPath, ['bin/layerlab.js', 'serve', '--dev'], {
+      env: { ...process.env, PORT: '0', LAYERLAB_INSTANCE: instance, LAYERLAB_STATE_DIR: stateDir, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        printed += chunk.toString();
+        if (printed.includes('sandbox for the dev server at')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${printed}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const started = Date.now();
+    const next = await sandboxWith({ LAYERLAB_INSTANCE: instance, LAYERLAB_STATE_DIR: stateDir });
+    expect(next.server.lease.held).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("leaves another instance's objects while its server lives, and removes them once it has been gone longer than its idle TTL", async () => {
+    const owner = await sandboxWith({ LAYERLAB_SESSION_IDLE_TTL: '3s' });
+    const learner = await owner.newLearner();
+    const namespace = await populate(learner);
+    const before = await objectsOf(docker, namespace);
+    const neighbour = await sandboxWith();
+    await neighbour.server.reaper.sweep();
+    expect((await objectsOf(docker, namespace)).containers.map((container) => container.Id)).toEqual(before.containers.map((container) => container.Id));
+
+    // Gone, as a crash or a stop leaves it: its sessions could still come back for a while.
+    await owner.stop();
+    open.splice(open.indexOf(owner), 1);
+    stateDirs.push(owner.config.stateDir);
+    await neighbour.server.reaper.sweep();
+    expect((await objectsOf(docker, namespace)).imageTags.sort()).toEqual(before.imageTags.sort());
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    const report = await neighbour.server.reaper.sweep();
+    expect(report.removedNamespaces).toContain(namespace);
+    expect(await objectsOf(docker, namespace)).toSatisfy(isEmpty);
+  });
+
+  it("leaves another server's new build cgroup alone when it starts", async () => {
+    // Made, as a build does, before its first step runs in it.
+    const building = createBuildCgroup(`elsewhere-${randomHex(8)}`, { pids: 16, memoryBytes: 64 * 1024 ** 2 });
+    try {
+      await sandboxWith();
+      const pidsDir = existsSync('/sys/fs/cgroup/cgroup.controllers') ? `/sys/fs/cgroup${building.parent}` : `/sys/fs/cgroup/pids${building.parent}`;
+      expect(existsSync(pidsDir), pidsDir).toBe(true);
+    } finally {
+      building.remove();
+    }
   });
 
   it('removes objects past their hard expiry, whatever their instance', async () => {

@@ -52,12 +52,12 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
     },
     async close() {
       for (const learner of learners) learner.disconnect();
-      // Leave nothing on the engine: every test session is torn down.
+      // Leave nothing on the engine: every test session is torn down, the lease too.
       for (const session of server.context.store.all()) {
         server.context.store.delete(session);
       }
       await server.reaper.sweep();
-      await server.close();
+      await server.close({ forget: true });
       rmSync(stateDir, { recursive: true, force: true });
     },
     async stop() {
