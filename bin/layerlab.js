@@ -8,6 +8,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
   );
   process.exit(1);
 }
+await import('../sandbox-server/regexp-guard.ts');
 const { main } = await import('../sandbox-server/cli/main.ts');
 try {
   process.exitCode = await main(process.argv.slice(2));

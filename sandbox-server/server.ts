@@ -1,3 +1,4 @@
+import './regexp-guard.ts';
 import type Docker from 'dockerode';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';

@@ -1,6 +1,6 @@
-import dockerignore from '@balena/dockerignore';
 import { pack } from 'tar-stream';
 import type { WorkspaceFiles } from '../sessions/workspace.ts';
+import { ignoredPaths } from './dockerignore.ts';
 
 export interface BuildContext {
   stream: NodeJS.ReadableStream;
@@ -14,17 +14,15 @@ export interface BuildContext {
  * names already validated, filtered by .dockerignore the way the docker CLI filters it. The
  * Dockerfile the engine reads is the reviewed, namespaced one.
  */
-export function makeBuildContext(files: WorkspaceFiles, dockerfilePath: string, dockerfile: string): BuildContext {
-  const patterns = files['.dockerignore']?.split('\n') ?? [];
-  const excluded = dockerignore.default().add(patterns.map((line) => line.trim()).filter((line) => line && !line.startsWith('#')));
+export async function makeBuildContext(files: WorkspaceFiles, dockerfilePath: string, dockerfile: string): Promise<BuildContext> {
+  // The CLI always sends the Dockerfile and .dockerignore, whatever the ignore file says.
+  const excluded = new Set(await ignoredPaths(files, Object.keys(files).filter((path) => path !== dockerfilePath && path !== '.dockerignore')));
   const archive = pack();
   const included: string[] = [];
   let bytes = 0;
   const mtime = new Date(0);
   for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
-    // The CLI always sends the Dockerfile and .dockerignore, whatever the ignore file says.
-    const always = path === dockerfilePath || path === '.dockerignore';
-    if (!always && excluded.ignores(path)) continue;
+    if (excluded.has(path)) continue;
     const body = Buffer.from(path === dockerfilePath ? dockerfile : content);
     // Scripts keep the execute bit a checkout would give them. A fixed mtime keeps the build cache keyed on content alone, as a fresh checkout would.
     archive.entry({ name: path, mode: path.endsWith('.sh') ? 0o755 : 0o644, mtime, type: 'file', size: body.length }, body);

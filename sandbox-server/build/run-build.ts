@@ -115,7 +115,7 @@ export async function runBuild(
   const cgroup = createBuildCgroup(buildId, { pids: policy.build.pids, memoryBytes: policy.build.memoryBytes });
   const tracker = new BuildStepTracker();
   try {
-    const context = makeBuildContext(files, request.dockerfilePath, review.canonical);
+    const context = await makeBuildContext(files, request.dockerfilePath, review.canonical);
     if (!request.quiet) output.out(`Sending build context to Docker daemon  ${humanSize(context.bytes)}\n`);
     const timeout = AbortSignal.timeout(policy.build.timeoutMs);
     const stream = await deps.docker.buildImage(context.stream, {
@@ -179,6 +179,7 @@ export async function runBuild(
   } catch (error) {
     await keepLeftovers(engine, deps.docker, tracker, buildId);
     if (signal.aborted) return failed('build cancelled');
+    if (error instanceof WorkspaceError) return failed(`unable to prepare context: ${error.message}`);
     return failed(toLearner(daemonError(error)));
   } finally {
     release();

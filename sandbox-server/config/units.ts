@@ -16,7 +16,7 @@ const SIZE_UNITS: Record<string, number> = {
 
 /** "512m" → bytes, with binary multiples as `docker run -m` reads them. */
 export function parseBytes(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const multiplier = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
   if (!match || multiplier === undefined) {
     throw new Error(`"${text}" is not a size; write it like 512m, 1g or 1048576`);
@@ -28,7 +28,7 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
 
 /** "30m", "90s", "2h" or plain milliseconds → milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/i.exec(text.trim());
   if (!match) throw new Error(`"${text}" is not a duration; write it like 90s, 30m or 2h`);
   return Math.round(Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]!);
 }

@@ -39,6 +39,8 @@ export interface ParsedDockerfile {
 }
 
 const VALID_DIRECTIVES = new Set(['escape', 'syntax']);
+/** Each instruction is a build step (a container and a commit); real Dockerfiles have tens. */
+export const MAX_INSTRUCTIONS = 500;
 
 class Directives {
   escapeToken = '\\';
@@ -84,7 +86,7 @@ function readDirective(line: string): { name: string; value: string } | undefine
   if (line[index] !== '=') return undefined;
   const afterEquals = line.slice(index + 1);
   if (afterEquals === '') return undefined;
-  const value = afterEquals.replace(/^[ \t]+/, '').replace(/[ \t]+$/, '');
+  const value = trim(afterEquals);
   // All blank: the lazy group still takes one character, the last blank.
   return { name, value: value === '' ? afterEquals.at(-1)! : value };
 }
@@ -179,6 +181,9 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     nodes.push(nodeFromLine(line, directives.escapeToken, startLine, endLine, 0));
   }
   if (nodes.length === 0) throw new DockerfileSyntaxError('file with no instructions', Math.max(1, lines.length));
+  if (nodes.length > MAX_INSTRUCTIONS) {
+    throw new DockerfileSyntaxError(`the Dockerfile has ${nodes.length} instructions; at most ${MAX_INSTRUCTIONS} are built here`, nodes[MAX_INSTRUCTIONS]!.startLine);
+  }
   return { nodes, escapeToken: directives.escapeToken, directives: directives.seen, warnings };
 }
 

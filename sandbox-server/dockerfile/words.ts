@@ -77,9 +77,13 @@ export function parseWord(text: string, escapeToken: string): Word {
   }
 }
 
+/** `${a:-${b:-…}}` nested deeper than this is refused: the engine's Go stack would take it, ours is smaller. */
+const MAX_NESTING = 64;
+
 class WordReader {
   readonly #cursor: Cursor;
   readonly #escape: string;
+  #depth = 0;
 
   constructor(cursor: Cursor, escapeToken: string) {
     this.#cursor = cursor;
@@ -183,11 +187,14 @@ class WordReader {
   }
 
   #modifierWord(): Word {
+    if (++this.#depth > MAX_NESTING) throw new WordSyntaxError(`variables nested more than ${MAX_NESTING} deep`);
     try {
       return this.readUntil('}');
     } catch (error) {
       if (error instanceof WordSyntaxError && this.#cursor.peek() === EOF) throw new WordSyntaxError("syntax error: missing '}'");
       throw error;
+    } finally {
+      this.#depth -= 1;
     }
   }
 

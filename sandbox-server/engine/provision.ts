@@ -67,7 +67,7 @@ export async function ensureEngine(options: ProvisionOptions): Promise<Docker> {
 function processRunning(pid: number, command?: string): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const name = /\((.*)\)/.exec(stat)?.[1];
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     return state !== 'Z' && (command === undefined || name === command);
   } catch {

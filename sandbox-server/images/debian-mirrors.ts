@@ -60,8 +60,9 @@ export function parseDeb822Sources(text: string): AptSource[] {
   for (const stanza of text.split(/\n\s*\n/)) {
     const fields = new Map<string, string>();
     for (const line of stanza.split('\n')) {
-      const match = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-      if (match?.[1] && match[2] !== undefined) fields.set(match[1].toLowerCase(), match[2].trim());
+      const colon = line.indexOf(':');
+      const name = line.slice(0, colon);
+      if (colon > 0 && /^[A-Za-z-]+$/.test(name)) fields.set(name.toLowerCase(), line.slice(colon + 1).trim());
     }
     const types = (fields.get('types') ?? '').split(/\s+/);
     const uri = (fields.get('uris') ?? '').split(/\s+/)[0];
@@ -75,17 +76,25 @@ export function parseOneLineSources(text: string): AptSource[] {
   const sources: AptSource[] = [];
   for (const raw of text.split('\n')) {
     // Options such as [signed-by=...] sit between `deb` and the URI.
-    const line = raw.replace(/#.*/, '').replace(/\[[^\]]*\]/, '').trim();
+    const line = withoutOptions(raw.split('#')[0]!).trim();
     const [type, uri, suite] = line.split(/\s+/);
     if (type === 'deb' && uri && suite) sources.push({ uri, suites: [suite] });
   }
   return sources;
 }
 
+/** The line without its first `[option=value …]` group. */
+function withoutOptions(line: string): string {
+  const open = line.indexOf('[');
+  const close = line.indexOf(']', open);
+  return open < 0 || close < 0 ? line : line.slice(0, open) + line.slice(close + 1);
+}
+
 function mirrorsFrom(sources: AptSource[]): Partial<DebianMirrors> {
   const mirrors: Partial<DebianMirrors> = {};
   for (const source of sources) {
-    const uri = source.uri.replace(/\/+$/, '');
+    let uri = source.uri;
+    while (uri.endsWith('/')) uri = uri.slice(0, -1);
     if (source.suites.some((suite) => suite.endsWith('-security'))) mirrors.security ??= uri;
     else if (source.suites.length > 0) mirrors.archive ??= uri;
   }

@@ -20,14 +20,17 @@ export const LABEL = {
   ports: 'org.layerlab.ports',
 } as const;
 
-const NAMESPACE_PATTERN = '[0-9a-f]{16}';
-const IMAGE_TAG = new RegExp(`^ll-(${NAMESPACE_PATTERN})/(.+)$`);
-const KEEP_TAG = new RegExp(`^llk-(${NAMESPACE_PATTERN})/`);
-const OBJECT_NAME = new RegExp(`^/?ll-(${NAMESPACE_PATTERN})-(.+)$`);
+const IMAGE_TAG = /^ll-([0-9a-f]{16})\/(.+)$/;
+const KEEP_TAG = /^llk-([0-9a-f]{16})\//;
+const OBJECT_NAME = /^\/?ll-([0-9a-f]{16})-(.+)$/;
+const NAMESPACE = /^[0-9a-f]{16}$/;
 
-/** `localhost:5000/<ns>/app:v1`: images tagged for the class registry. */
-function registryTag(): RegExp {
-  return new RegExp(`^${engineRegistryHost().replace(/\./g, '\\.')}/(${NAMESPACE_PATTERN})/`);
+/** `localhost:<port>/<ns>/app:v1`: the namespace of an image tagged for the class registry. */
+function registryNamespace(tag: string): string | undefined {
+  const prefix = `${engineRegistryHost()}/`;
+  if (!tag.startsWith(prefix)) return undefined;
+  const namespace = tag.slice(prefix.length, prefix.length + 16);
+  return NAMESPACE.test(namespace) && tag[prefix.length + 16] === '/' ? namespace : undefined;
 }
 
 export function namespaceOf(sessionId: string): string {
@@ -36,7 +39,7 @@ export function namespaceOf(sessionId: string): string {
 
 /** The namespace an internal image tag belongs to, for tags this server wrote; undefined otherwise. */
 export function namespaceOfImageTag(tag: string): string | undefined {
-  return IMAGE_TAG.exec(tag)?.[1] ?? KEEP_TAG.exec(tag)?.[1] ?? registryTag().exec(tag)?.[1];
+  return IMAGE_TAG.exec(tag)?.[1] ?? KEEP_TAG.exec(tag)?.[1] ?? registryNamespace(tag);
 }
 
 export function namespaceOfObjectName(name: string): string | undefined {

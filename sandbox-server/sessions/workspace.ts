@@ -8,7 +8,13 @@ const SAFE_PATH = /^[\w.-]+(?:\/[\w.-]+)*$/;
 
 export class WorkspaceError extends Error {}
 
+/** Longer paths are refused before any pattern reads them (Linux allows 255 bytes per name). */
+const MAX_PATH_LENGTH = 255;
+
 export function checkWorkspacePath(path: string): void {
+  if (path.length > MAX_PATH_LENGTH) {
+    throw new WorkspaceError(`"${path.slice(0, 40)}…" is ${path.length} characters long; a workspace path may have at most ${MAX_PATH_LENGTH}`);
+  }
   if (!SAFE_PATH.test(path) || path.split('/').some((part) => part === '.' || part === '..')) {
     throw new WorkspaceError(
       `"${path}" is not a workspace file name; use letters, digits, dots, dashes and underscores, with / between folders`,

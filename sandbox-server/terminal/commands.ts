@@ -3,6 +3,7 @@ import { curlCommand } from './builtins/curl.ts';
 import { catCommand, lsCommand } from './builtins/workspace.ts';
 import type { CommandContext, CommandDefinition } from './command.ts';
 import { dockerCommand } from './docker/index.ts';
+import { MAX_COMMAND_LINE } from './command-line.ts';
 import { ShellSyntaxError, splitCommandLine } from './shell-words.ts';
 
 const helpCommand: CommandDefinition = {
@@ -72,6 +73,10 @@ const BY_NAME = new Map(COMMANDS.map((command) => [command.name, command]));
 
 /** Runs one line typed at the prompt and resolves with its exit status. */
 export async function runCommandLine(line: string, context: CommandContext): Promise<number> {
+  if (line.length > MAX_COMMAND_LINE) {
+    context.io.err(`the command is ${line.length} characters long; at most ${MAX_COMMAND_LINE} fit on one line here\n`);
+    return 2;
+  }
   let words: string[];
   try {
     words = splitCommandLine(line);

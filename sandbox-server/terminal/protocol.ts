@@ -13,7 +13,8 @@ export const ClientMessage = z.discriminatedUnion('type', [
    * Run one command. In a TTY terminal it is typed at the prompt where the learner sees it
    * (the Build and Run buttons); in a lines terminal it simply runs.
    */
-  z.object({ type: z.literal('exec'), command: z.string().min(1).max(4096) }),
+  // As long as a frame allows: a line over MAX_COMMAND_LINE gets its sentence from runCommandLine.
+  z.object({ type: z.literal('exec'), command: z.string().min(1).max(64 * 1024) }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 

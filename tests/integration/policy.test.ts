@@ -131,7 +131,7 @@ describe('Dockerfiles refused before the engine builds', () => {
   }
 
   it('the engine itself would fetch an ADD URL from the host (the control for the tests below)', async () => {
-    const context = makeBuildContext({ Dockerfile: '' }, 'Dockerfile', `FROM busybox\nADD ${secretUrl}/control /control\n`);
+    const context = await makeBuildContext({ Dockerfile: '' }, 'Dockerfile', `FROM busybox\nADD ${secretUrl}/control /control\n`);
     const stream = await docker.buildImage(context.stream, { version: '1', networkmode: 'none', rm: true, forcerm: true } as Docker.ImageBuildOptions);
     const events = await new Promise<{ aux?: { ID?: string } }[]>((resolve, reject) =>
       docker.modem.followProgress(stream, (error: Error | null, output: { aux?: { ID?: string } }[]) => (error ? reject(error) : resolve(output))),

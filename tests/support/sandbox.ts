@@ -133,6 +133,11 @@ export class Learner {
           return;
         }
         const message = JSON.parse(data.toString()) as ServerMessage;
+        if (message.type === 'error') {
+          clearTimeout(timer);
+          socket.off('message', onMessage);
+          reject(new Error(`the server refused "${command.slice(0, 80)}": ${message.message}`));
+        }
         if (message.type === 'command-end') {
           clearTimeout(timer);
           socket.off('message', onMessage);

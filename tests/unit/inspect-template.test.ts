@@ -21,3 +21,21 @@ describe('Go template subset for --format', () => {
     expect(renderTemplate('{{range .Config.Env}}[{{.}}]{{end}}', data)).toBe('[A=1][B=2]');
   });
 });
+
+describe('a --format template from a learner', () => {
+  it('is read in linear time, however many blanks follow an open {{', () => {
+    expect(() => renderTemplate(`{{${' '.repeat(4000)}`, data)).toThrow('template: :1: unclosed action');
+    expect(renderTemplate(`{{${' '.repeat(3000)}.Id}}`, data)).toBe('abc');
+  });
+
+  it('is refused past 4096 characters, with the limit in the sentence', () => {
+    expect(() => renderTemplate(`{{.Id}}${'x'.repeat(5000)}`, data)).toThrow(/the format is 5007 characters long; at most 4096 are allowed here/);
+  });
+
+  it('stops a range nested in ranges before it does unbounded work', () => {
+    const row = Array.from({ length: 30 }, (_, index) => index);
+    const wide = { list: row.map(() => row.map(() => row.map(() => row))) };
+    expect(() => renderTemplate('{{range .list}}{{range .}}{{range .}}{{range .}}{{end}}{{end}}{{end}}{{end}}', wide)).toThrow(/does too much work/);
+    expect(() => renderTemplate(`{{range .list}}{{range .}}{{range .}}{{range .}}${'x'.repeat(100)}{{end}}{{end}}{{end}}{{end}}`, wide)).toThrow(/over 1 MiB/);
+  });
+});

@@ -39,18 +39,62 @@ export function ownImageInspect(info: object, own: OwnImage): object {
   return { ...info, RepoTags: own.tags, RepoDigests: [] };
 }
 
+/** Longer --format templates are refused; real ones are a line. */
+export const MAX_TEMPLATE_CHARS = 4096;
+/** Output or work past these (ranges nested in ranges) stop the template with an error. */
+const MAX_TEMPLATE_OUTPUT = 1024 ** 2;
+const MAX_TEMPLATE_STEPS = 200_000;
+
+type TemplateToken = { text: string } | { action: string };
+
+/**
+ * Splits a Go template into text and `{{ action }}` pieces by scanning, not with a regex, so no
+ * template can take more than linear time to read. `{{-` and `-}}` trim markers are dropped.
+ */
+function tokenizeTemplate(template: string): TemplateToken[] {
+  const tokens: TemplateToken[] = [];
+  let index = 0;
+  while (index < template.length) {
+    const open = template.indexOf('{{', index);
+    if (open < 0) {
+      tokens.push({ text: template.slice(index) });
+      break;
+    }
+    if (open > index) tokens.push({ text: template.slice(index, open) });
+    const close = template.indexOf('}}', open + 2);
+    if (close < 0) throw new UsageError('template: :1: unclosed action');
+    let action = template.slice(open + 2, close);
+    if (action.startsWith('-')) action = action.slice(1);
+    if (action.endsWith('-')) action = action.slice(0, -1);
+    tokens.push({ action: action.trim() });
+    index = close + 2;
+  }
+  return tokens;
+}
+
 export function renderTemplate(template: string, data: unknown): string {
-  const tokens = template.split(/(\{\{-?\s*.*?\s*-?\}\})/s);
+  if (template.length > MAX_TEMPLATE_CHARS) {
+    throw new UsageError(`template: the format is ${template.length} characters long; at most ${MAX_TEMPLATE_CHARS} are allowed here`);
+  }
+  const tokens = tokenizeTemplate(template);
   let position = 0;
+  let produced = 0;
+  let steps = 0;
+  const emit = (text: string): string => {
+    produced += text.length;
+    if (produced > MAX_TEMPLATE_OUTPUT) throw new UsageError('template: the output would be over 1 MiB; narrow the format');
+    return text;
+  };
   const render = (scope: unknown, stopAtEnd: boolean): string => {
     let output = '';
     while (position < tokens.length) {
       const token = tokens[position++]!;
-      const action = /^\{\{-?\s*(.*?)\s*-?\}\}$/s.exec(token)?.[1];
-      if (action === undefined) {
-        output += token;
+      if (++steps > MAX_TEMPLATE_STEPS) throw new UsageError('template: the format does too much work; narrow its ranges');
+      if ('text' in token) {
+        output += emit(token.text);
         continue;
       }
+      const { action } = token;
       if (action === 'end') {
         if (stopAtEnd) return output;
         throw new UsageError(`template: unexpected {{end}}`);
@@ -72,7 +116,7 @@ export function renderTemplate(template: string, data: unknown): string {
         }
         continue;
       }
-      output += stringify(evaluate(action, scope));
+      output += emit(stringify(evaluate(action, scope)));
     }
     if (stopAtEnd) throw new UsageError('template: missing {{end}}');
     return output;
