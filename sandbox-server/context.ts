@@ -34,7 +34,7 @@ export function createSandboxContext(options: {
     services: {
       docker,
       policy: config.policy,
-      buildQueue: new BuildQueue(config.policy.build.globalConcurrency),
+      buildQueue: new BuildQueue(config.policy.build.globalConcurrency, config.policy.build.perAddress),
       lastBuilds: new WeakMap(),
       policyFor: (session) => {
         const lessonId = session.record.lessonId;

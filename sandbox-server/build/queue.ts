@@ -1,21 +1,31 @@
 /**
- * A first-come, first-served line for build slots shared by every session on the server.
- * Waiting builds hear their place in line each time it changes.
+ * The build slots every session on the server shares, handed out fairly: one client address may
+ * hold at most `perAddress` slots at once (by default all but one, so one client, however many
+ * sessions it opens, never holds every slot), and addresses take turns: a freed slot goes to the
+ * waiting address served longest ago, each address's own builds first come, first served.
+ * Waiting builds hear their place each time it changes.
  */
 
 interface Waiter {
+  address: string;
   grant: (release: () => void) => void;
-  reject: (error: Error) => void;
   onPosition: (position: number) => void;
+  position?: number;
 }
 
 export class BuildQueue {
   readonly #slots: number;
+  readonly #perAddress: number;
   #running = 0;
+  readonly #runningByAddress = new Map<string, number>();
+  /** When each address was last given a slot (a tick of #ticks); an address never served goes first. */
+  readonly #lastServed = new Map<string, number>();
+  #ticks = 0;
   readonly #waiting: Waiter[] = [];
 
-  constructor(slots: number) {
+  constructor(slots: number, perAddress = Math.max(1, slots - 1)) {
     this.#slots = slots;
+    this.#perAddress = Math.min(perAddress, slots);
   }
 
   get running(): number {
@@ -27,19 +37,14 @@ export class BuildQueue {
   }
 
   /**
-   * Resolves with a release function once a slot is free. `onPosition(n)` is called with the
-   * 1-based place in line while waiting. An abort leaves the line.
+   * Resolves with a release function once a slot is granted to this address. `onPosition(n)` is
+   * called with the 1-based place in line while waiting. An abort leaves the line.
    */
-  acquire(signal: AbortSignal, onPosition: (position: number) => void): Promise<() => void> {
+  acquire(signal: AbortSignal, address: string, onPosition: (position: number) => void): Promise<() => void> {
     if (signal.aborted) return Promise.reject(new Error('cancelled'));
-    if (this.#running < this.#slots) {
-      this.#running += 1;
-      return Promise.resolve(this.#releaser());
-    }
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { grant: resolve, reject, onPosition };
+      const waiter: Waiter = { address, grant: resolve, onPosition };
       this.#waiting.push(waiter);
-      onPosition(this.#waiting.length);
       signal.addEventListener(
         'abort',
         () => {
@@ -47,30 +52,66 @@ export class BuildQueue {
           if (index < 0) return;
           this.#waiting.splice(index, 1);
           reject(new Error('cancelled'));
-          this.#announce(index);
+          this.#dispatch();
         },
         { once: true },
       );
+      this.#dispatch();
     });
   }
 
-  #releaser(): () => void {
+  /** The line in the order it would be served, were every slot to free one after another. */
+  #line(): Waiter[] {
+    const served = new Map(this.#lastServed);
+    const left = [...this.#waiting];
+    const line: Waiter[] = [];
+    let tick = this.#ticks;
+    while (left.length > 0) {
+      let best = 0;
+      for (let index = 1; index < left.length; index++) {
+        if ((served.get(left[index]!.address) ?? -1) < (served.get(left[best]!.address) ?? -1)) best = index;
+      }
+      const [next] = left.splice(best, 1);
+      served.set(next!.address, ++tick);
+      line.push(next!);
+    }
+    return line;
+  }
+
+  #dispatch(): void {
+    while (this.#running < this.#slots) {
+      const next = this.#line().find((waiter) => (this.#runningByAddress.get(waiter.address) ?? 0) < this.#perAddress);
+      if (!next) break;
+      this.#waiting.splice(this.#waiting.indexOf(next), 1);
+      this.#running += 1;
+      this.#runningByAddress.set(next.address, (this.#runningByAddress.get(next.address) ?? 0) + 1);
+      this.#lastServed.set(next.address, ++this.#ticks);
+      if (this.#lastServed.size > 1000) this.#forgetIdleAddresses();
+      next.grant(this.#releaser(next.address));
+    }
+    for (const [index, waiter] of this.#line().entries()) {
+      if (waiter.position === index + 1) continue;
+      waiter.position = index + 1;
+      waiter.onPosition(index + 1);
+    }
+  }
+
+  /** Addresses with nothing running or waiting need no turn kept. */
+  #forgetIdleAddresses(): void {
+    const active = new Set([...this.#runningByAddress.keys(), ...this.#waiting.map((waiter) => waiter.address)]);
+    for (const address of this.#lastServed.keys()) if (!active.has(address)) this.#lastServed.delete(address);
+  }
+
+  #releaser(address: string): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.#waiting.shift();
-      if (next) {
-        next.grant(this.#releaser());
-        this.#announce(0);
-      } else {
-        this.#running -= 1;
-      }
+      this.#running -= 1;
+      const left = (this.#runningByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.#runningByAddress.set(address, left);
+      else this.#runningByAddress.delete(address);
+      this.#dispatch();
     };
-  }
-
-  /** Tells everyone from `index` on that they moved up. */
-  #announce(index: number): void {
-    for (let i = index; i < this.#waiting.length; i++) this.#waiting[i]!.onPosition(i + 1);
   }
 }

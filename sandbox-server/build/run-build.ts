@@ -19,6 +19,8 @@ export interface BuildRequest {
   tags: ImageReference[];
   noCache: boolean;
   quiet: boolean;
+  /** Who asked (the session's client address): build slots are shared fairly between clients. */
+  client: string;
 }
 
 export interface BuildResult {
@@ -108,7 +110,7 @@ export async function runBuild(
   }
   const toLearner = (text: string) => engine.namespace.scrub(learnerView(text, review));
 
-  const release = await deps.queue.acquire(signal, (position) => {
+  const release = await deps.queue.acquire(signal, request.client, (position) => {
     output.err(`Waiting for a build slot: ${ordinal(position)} in line…\n`);
   });
   const buildId = `${engine.namespace.id}-${randomBytes(4).toString('hex')}`;

@@ -22,6 +22,8 @@ export interface SandboxPolicy {
     timeoutMs: number;
     /** Builds allowed at once on this server, across all sessions. */
     globalConcurrency: number;
+    /** Of those, the most one client address may hold at once. */
+    perAddress: number;
     contextMaxFiles: number;
     contextMaxBytes: number;
     fileMaxBytes: number;
@@ -38,8 +40,12 @@ export interface SandboxPolicy {
     idleTtlMs: number;
     hardTtlMs: number;
     max: number;
+    /** Live sessions one client address may hold at once. */
+    perAddress: number;
     /** New sessions one address may open per hour. */
     perAddressPerHour: number;
+    /** A session whose terminal was never opened ends this soon. */
+    unopenedTtlMs: number;
   };
   terminal: {
     /** Bytes one command may print before the rest is cut with a notice. */
@@ -79,6 +85,7 @@ export function policyFromEnv(env: Env = process.env): SandboxPolicy {
   const cores = os.availableParallelism();
   const containerCpus = read(env, 'LAYERLAB_CONTAINER_CPUS', 0.5, positiveNumber);
   const buildCpus = read(env, 'LAYERLAB_BUILD_CPUS', 0.5, positiveNumber);
+  const buildConcurrency = read(env, 'LAYERLAB_BUILD_CONCURRENCY', cores, positiveInteger);
   return {
     container: {
       memoryBytes: read(env, 'LAYERLAB_CONTAINER_MEMORY', 256 * 1024 ** 2, parseBytes),
@@ -94,7 +101,8 @@ export function policyFromEnv(env: Env = process.env): SandboxPolicy {
       cpuQuota: Math.round(buildCpus * 100_000),
       pids: read(env, 'LAYERLAB_BUILD_PIDS', 256, positiveInteger),
       timeoutMs: read(env, 'LAYERLAB_BUILD_TIMEOUT', 5 * 60_000, parseDuration),
-      globalConcurrency: read(env, 'LAYERLAB_BUILD_CONCURRENCY', cores, positiveInteger),
+      globalConcurrency: buildConcurrency,
+      perAddress: read(env, 'LAYERLAB_BUILDS_PER_ADDRESS', Math.max(1, buildConcurrency - 1), positiveInteger),
       contextMaxFiles: read(env, 'LAYERLAB_CONTEXT_MAX_FILES', 200, positiveInteger),
       contextMaxBytes: read(env, 'LAYERLAB_CONTEXT_MAX_BYTES', 8 * 1024 ** 2, parseBytes),
       fileMaxBytes: read(env, 'LAYERLAB_FILE_MAX_BYTES', 1024 ** 2, parseBytes),
@@ -111,7 +119,9 @@ export function policyFromEnv(env: Env = process.env): SandboxPolicy {
       idleTtlMs: read(env, 'LAYERLAB_SESSION_IDLE_TTL', 30 * 60_000, parseDuration),
       hardTtlMs: read(env, 'LAYERLAB_SESSION_HARD_TTL', 2 * 3_600_000, parseDuration),
       max: read(env, 'LAYERLAB_MAX_SESSIONS', 200, positiveInteger),
+      perAddress: read(env, 'LAYERLAB_SESSIONS_PER_ADDRESS', 20, positiveInteger),
       perAddressPerHour: read(env, 'LAYERLAB_SESSIONS_PER_ADDRESS_PER_HOUR', 300, positiveInteger),
+      unopenedTtlMs: read(env, 'LAYERLAB_SESSION_UNOPENED_TTL', 5 * 60_000, parseDuration),
     },
     terminal: {
       outputCapBytes: read(env, 'LAYERLAB_OUTPUT_CAP', 512 * 1024, parseBytes),

@@ -13,6 +13,13 @@ export interface ServerConfig {
    * the Origin header must equal http(s)://<Host header>.
    */
   allowedOrigins: string[];
+  /** Host names (beyond loopback, IP addresses and the allowed origins') this server answers to. */
+  allowedHosts: string[];
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client's address (Fastify's trustProxy):
+   * false, true, or a list of addresses and CIDRs.
+   */
+  trustProxy: boolean | string[];
   /** Marks every engine object, so two servers on one engine never reap each other's sessions. */
   instance: string;
   stateDir: string;
@@ -45,6 +52,8 @@ export function serverConfigFromEnv(env: Env = process.env): ServerConfig {
       .split(',')
       .map((origin) => origin.trim().replace(/\/$/, ''))
       .filter(Boolean),
+    allowedHosts: list(env.LAYERLAB_ALLOWED_HOSTS),
+    trustProxy: env.LAYERLAB_TRUST_PROXY === undefined || env.LAYERLAB_TRUST_PROXY === '' || env.LAYERLAB_TRUST_PROXY === '0' ? false : env.LAYERLAB_TRUST_PROXY === '1' ? true : list(env.LAYERLAB_TRUST_PROXY),
     instance,
     stateDir: path.resolve(env.LAYERLAB_STATE_DIR ?? path.join(PROJECT_ROOT, '.layerlab', instance)),
     logDir: path.resolve(env.LAYERLAB_LOG_DIR ?? path.join(PROJECT_ROOT, '.layerlab', 'logs')),
@@ -54,6 +63,10 @@ export function serverConfigFromEnv(env: Env = process.env): ServerConfig {
     networkPool: parseNetworkPool(env.LAYERLAB_NETWORK_POOL ?? '10.200.0.0/16'),
     policy: policyFromEnv(env),
   };
+}
+
+function list(text: string | undefined): string[] {
+  return (text ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 }
 
 function parseNetworkPool(text: string): Pool {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
@@ -8,6 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { SandboxContext } from '../context.ts';
 import { engineAnswers } from '../engine/connect.ts';
 import { registerCheckRoutes } from './check-routes.ts';
+import { allowedHostnames, refuseUnknownHosts } from './hosts.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerTerminalSocket } from './terminal-socket.ts';
 
@@ -20,6 +22,32 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     bodyLimit: 16 * 1024 * 1024,
     // One line per request would bury what matters in a classroom's worth of editor saves.
     logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: context.config.trustProxy,
+  });
+  refuseUnknownHosts(app, allowedHostnames(context.config));
+  await app.register(helmet, {
+    // The lesson page is its own: no other site may frame it (clickjacking) or run script in it.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Shiki colours code with style attributes; Monaco and xterm add <style> elements.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        workerSrc: ["'self'", 'blob:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    xFrameOptions: { action: 'deny' },
+    // Plain HTTP on a laptop is the common case; HSTS only when the cookie is marked Secure.
+    strictTransportSecurity: context.config.secureCookies,
+    crossOriginEmbedderPolicy: false,
   });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });

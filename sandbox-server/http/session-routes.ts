@@ -76,9 +76,9 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
       let session = sessionFromRequest(request, store);
       if (!session) {
         try {
-          session = store.create();
+          session = store.create({}, undefined, request.ip);
         } catch (error) {
-          if (error instanceof SessionLimitError) return reply.code(503).send({ error: error.message });
+          if (error instanceof SessionLimitError) return reply.code(error.cause === 'address' ? 429 : 503).send({ error: error.message });
           throw error;
         }
       }

@@ -11,6 +11,10 @@ export interface SessionRecord {
   lastSeenAt: number;
   /** The hard end of the session, whatever the learner does. */
   expiresAt: number;
+  /** The client address that opened it, for the per-address cap. */
+  address?: string;
+  /** When a terminal first opened on it; a session that never opens one ends soon. */
+  terminalOpenedAt?: number;
   files: WorkspaceFiles;
   lessonId?: string;
   /** Terminal history for the up arrow and `history`. */

@@ -41,9 +41,16 @@ export class SessionStore {
     }
   }
 
-  create(files: WorkspaceFiles = {}, lessonId?: string): Session {
+  create(files: WorkspaceFiles = {}, lessonId?: string, address?: string): Session {
     if (this.#sessions.size >= this.#policy.sessions.max) {
       throw new SessionLimitError('this server is full: every learner seat is taken; try again later');
+    }
+    const perAddress = this.#policy.sessions.perAddress;
+    if (address !== undefined && this.all().filter((session) => session.record.address === address && !this.isExpired(session)).length >= perAddress) {
+      throw new SessionLimitError(
+        `your address already holds ${perAddress} sessions, the most one address may have here; close some tabs, or wait a few minutes for unused ones to end`,
+        { cause: 'address' },
+      );
     }
     const id = randomBytes(24).toString('base64url');
     const now = Date.now();
@@ -54,6 +61,7 @@ export class SessionStore {
         createdAt: now,
         lastSeenAt: now,
         expiresAt: now + this.#policy.sessions.hardTtlMs,
+        address,
         files: { ...files },
         lessonId,
         history: [],
@@ -81,7 +89,17 @@ export class SessionStore {
   }
 
   isExpired(session: Session, now = Date.now()): boolean {
-    return now >= session.record.expiresAt || now - session.record.lastSeenAt >= this.#policy.sessions.idleTtlMs;
+    const { record } = session;
+    const { idleTtlMs, unopenedTtlMs } = this.#policy.sessions;
+    if (record.terminalOpenedAt === undefined && now - record.createdAt >= unopenedTtlMs) return true;
+    return now >= record.expiresAt || now - record.lastSeenAt >= idleTtlMs;
+  }
+
+  /** A terminal opened on the session: from now on only the idle and hard TTLs end it. */
+  terminalOpened(session: Session): void {
+    if (session.record.terminalOpenedAt !== undefined) return;
+    session.record.terminalOpenedAt = Date.now();
+    this.changed();
   }
 
   all(): Session[] {

@@ -58,6 +58,7 @@ export class TerminalSession {
 
   constructor(options: TerminalOptions) {
     this.#options = options;
+    options.store.terminalOpened(options.session);
     this.#policy = options.services.policy;
     this.#cols = options.cols ?? 80;
     this.#rows = options.rows ?? 24;

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectState, lessonPage } from './support.ts';
+import { cspViolations, expectState, lessonPage } from './support.ts';
 
 /**
  * The issue's "done when": a newcomer, in Chromium, against `npm start`, opens the first lesson,
@@ -9,6 +9,7 @@ import { expectState, lessonPage } from './support.ts';
 test('a learner builds, runs and checks the first lesson', async ({ page }) => {
   // Unique per run, so nothing left from an earlier run can make this pass.
   const greeting = `Hello from run ${Date.now().toString(36)}`;
+  const refused = cspViolations(page);
 
   await page.goto('/');
   await page.getByRole('link', { name: /Your first image/ }).click();
@@ -59,4 +60,5 @@ test('a learner builds, runs and checks the first lesson', async ({ page }) => {
     await page.goto('/');
     await expect(page.getByRole('link', { name: /Your first image/ })).toContainText('Complete');
   });
+  expect(refused, "the page's Content-Security-Policy refused something").toEqual([]);
 });

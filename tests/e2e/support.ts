@@ -1,5 +1,17 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
+/**
+ * Collects what the page's Content-Security-Policy refused: the server's policy must let every
+ * part of the lesson (Monaco, xterm, its workers and styles) work, and a test reads this at its end.
+ */
+export function cspViolations(page: Page): string[] {
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+  });
+  return refused;
+}
+
 /** The parts of a lesson page a learner uses, found the way assistive technology finds them. */
 export function lessonPage(page: Page) {
   const editor = page.getByRole('region', { name: 'Dockerfile editor' });

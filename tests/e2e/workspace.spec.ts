@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectState, lessonPage } from './support.ts';
+import { cspViolations, expectState, lessonPage } from './support.ts';
 
 test('the controls, the editor and the terminal have accessible names', async ({ page }) => {
   await page.goto('/lessons/01-your-first-image/');
@@ -88,6 +88,7 @@ test('"Run in terminal" types a lesson command, and the terminal reconnects by i
 });
 
 test('the editor knows Dockerfiles: diagnostics and completions', async ({ page }) => {
+  const refused = cspViolations(page);
   await page.goto('/lessons/01-your-first-image/');
   const lesson = lessonPage(page);
   await lesson.ready();
@@ -97,4 +98,5 @@ test('the editor knows Dockerfiles: diagnostics and completions', async ({ page 
   await page.keyboard.type('WORK');
   await page.keyboard.press('Control+Space');
   await expect(page.locator('.suggest-widget')).toContainText('WORKDIR');
+  expect(refused, "the page's Content-Security-Policy refused something").toEqual([]);
 });

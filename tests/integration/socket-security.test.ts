@@ -1,3 +1,4 @@
+import http from 'node:http';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTerminal, startTestSandbox, type Learner, type TestSandbox } from '../support/sandbox.ts';
@@ -178,6 +179,67 @@ describe('the session API', () => {
       expect(response.headers.getSetCookie()[0]).toMatch(/; Secure(;|$)/);
     } finally {
       await secure.close();
+    }
+  });
+});
+
+/** A raw request with any Host header (fetch won't send one), as a rebinding attacker's page sends it. */
+function requestWithHost(host: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(new URL(path, sandbox.url), { method, headers: { ...headers, host } }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+    request.end(method === 'POST' ? '{}' : undefined);
+  });
+}
+
+describe('DNS rebinding', () => {
+  it('refuses a host name the server is not served as, even with an Origin to match it', async () => {
+    const port = new URL(sandbox.url).port;
+    const json = { 'content-type': 'application/json', origin: `http://evil.example:${port}` };
+    const session = await requestWithHost(`evil.example:${port}`, 'POST', '/api/session', json);
+    expect(session.status).toBe(421);
+    expect(session.headers['set-cookie']).toBeUndefined();
+    expect(session.body).toBe(`This Layerlab server is not served as evil.example:${port}; an operator can add the name to LAYERLAB_ALLOWED_HOSTS.\n`);
+    expect((await requestWithHost(`evil.example:${port}`, 'GET', '/api/health')).status).toBe(421);
+    expect(await handshake({ host: `evil.example:${port}`, origin: `http://evil.example:${port}`, cookie: learner.cookie })).toBe(421);
+  });
+
+  it('answers the loopback names, IP addresses and LAYERLAB_ALLOWED_HOSTS', async () => {
+    const port = new URL(sandbox.url).port;
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `10.1.2.3:${port}`, 'LOCALHOST']) {
+      expect((await requestWithHost(host, 'GET', '/api/health')).status, host).toBe(200);
+    }
+    const named = await startTestSandbox({ LAYERLAB_ALLOWED_HOSTS: 'class.example' });
+    try {
+      const other = new URL(named.url).port;
+      const ok = await new Promise<number>((resolve, reject) => {
+        http.get(new URL('/api/health', named.url), { headers: { host: `class.example:${other}` } }, (response) => {
+          response.resume();
+          resolve(response.statusCode!);
+        }).on('error', reject);
+      });
+      expect(ok).toBe(200);
+    } finally {
+      await named.close();
+    }
+  });
+});
+
+describe('security headers', () => {
+  it('forbid framing, sniffing and script from anywhere else', async () => {
+    for (const path of ['/', '/api/health']) {
+      const response = await fetch(`${sandbox.url}${path}`);
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).toContain("script-src 'self'");
+      expect(csp, path).toContain("object-src 'none'");
+      expect(response.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(response.headers.get('strict-transport-security'), path).toBeNull();
     }
   });
 });

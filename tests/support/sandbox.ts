@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -16,7 +17,8 @@ export interface TestSandbox {
   server: RunningServer;
   url: string;
   config: ServerConfig;
-  newLearner(files?: Record<string, string>, lessonId?: string): Promise<Learner>;
+  /** A learner with a session; `from` is another loopback address (127.0.0.2 …) to connect from. */
+  newLearner(files?: Record<string, string>, lessonId?: string, from?: string): Promise<Learner>;
   close(): Promise<void>;
   /**
    * Stops the server as a restart or a crash would: the HTTP side and the reaper stop and the
@@ -45,8 +47,8 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
     server,
     url: server.url,
     config,
-    async newLearner(files, lessonId) {
-      const learner = await Learner.open(server.url, files, lessonId);
+    async newLearner(files, lessonId, from) {
+      const learner = await Learner.open(server.url, files, lessonId, from);
       learners.push(learner);
       return learner;
     },
@@ -67,6 +69,24 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
   };
 }
 
+/** A POST from another loopback address (127.0.0.2 …), as a second client machine would send it. */
+export function postFrom(localAddress: string, url: string, path: string, body: unknown): Promise<{ status: number; cookie?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(path, url);
+    const request = http.request(
+      target,
+      { method: 'POST', localAddress, headers: { origin: url, 'content-type': 'application/json' } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, cookie: response.headers['set-cookie']?.[0]?.split(';')[0], body: text }));
+      },
+    );
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
 export interface CommandResult {
   output: string;
   exitCode: number;
@@ -76,11 +96,14 @@ export interface CommandResult {
 export class Learner {
   readonly url: string;
   readonly cookie: string;
+  /** The loopback address this learner's connections come from, when not 127.0.0.1. */
+  readonly localAddress?: string;
   #socket: WebSocket | undefined;
 
-  private constructor(url: string, cookie: string) {
+  private constructor(url: string, cookie: string, localAddress?: string) {
     this.url = url;
     this.cookie = cookie;
+    this.localAddress = localAddress;
   }
 
   /** A learner who already has a session cookie, e.g. after the server restarted. */
@@ -88,7 +111,12 @@ export class Learner {
     return new Learner(url, cookie);
   }
 
-  static async open(url: string, files?: Record<string, string>, lessonId?: string): Promise<Learner> {
+  static async open(url: string, files?: Record<string, string>, lessonId?: string, localAddress?: string): Promise<Learner> {
+    if (localAddress) {
+      const response = await postFrom(localAddress, url, '/api/session', { files, lessonId });
+      if (response.status !== 200) throw new Error(`session refused: ${response.status} ${response.body}`);
+      return new Learner(url, response.cookie!, localAddress);
+    }
     const response = await fetch(`${url}/api/session`, {
       method: 'POST',
       headers: { origin: url, 'content-type': 'application/json' },
@@ -114,7 +142,7 @@ export class Learner {
 
   async #lines(): Promise<WebSocket> {
     if (this.#socket && this.#socket.readyState === WebSocket.OPEN) return this.#socket;
-    this.#socket = await openTerminal(this.url, this.cookie, { mode: 'lines' });
+    this.#socket = await openTerminal(this.url, this.cookie, { mode: 'lines' }, this.url, undefined, this.localAddress);
     return this.#socket;
   }
 
@@ -168,7 +196,7 @@ export class Learner {
 
   /** The same session in another terminal (its own socket), e.g. a second browser tab. */
   another(): Learner {
-    return new Learner(this.url, this.cookie);
+    return new Learner(this.url, this.cookie, this.localAddress);
   }
 
   disconnect(): void {
@@ -182,11 +210,12 @@ export function openTerminal(
   query: Record<string, string>,
   origin = url,
   beforeOpen?: (socket: WebSocket) => void,
+  localAddress?: string,
 ): Promise<WebSocket> {
   const address = new URL('/api/terminal', url.replace(/^http/, 'ws'));
   for (const [key, value] of Object.entries(query)) address.searchParams.set(key, value);
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(address, { headers: { cookie, origin } });
+    const socket = new WebSocket(address, { headers: { cookie, origin }, localAddress });
     beforeOpen?.(socket);
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);

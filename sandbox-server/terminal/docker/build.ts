@@ -52,7 +52,13 @@ const build: DockerCommand = {
       const result = await runBuild(
         engine,
         { ...session.files },
-        { dockerfilePath, tags, noCache: flags.bools.has('no-cache'), quiet: flags.bools.has('quiet') },
+        {
+          dockerfilePath,
+          tags,
+          noCache: flags.bools.has('no-cache'),
+          quiet: flags.bools.has('quiet'),
+          client: session.record.address ?? session.namespace.id,
+        },
         { docker: services.docker, queue: services.buildQueue, policy: services.policy },
         { out: io.out, err: io.err },
         controller.signal,
