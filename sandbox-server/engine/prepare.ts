@@ -4,18 +4,21 @@ import type { ServerConfig } from '../config/server.ts';
 import { ensureCatalogue } from '../images/ensure.ts';
 import { ensureRegistry } from '../registry/process.ts';
 import { ensureEngine } from './provision.ts';
+import { checkRuncFixed } from './runc-check.ts';
 import { checkEngineEnforcesLimits } from './selftest.ts';
 
 /**
  * Everything the sandbox needs from the machine before it serves anyone: an engine that answers,
- * the base-image catalogue, limits the kernel really enforces, build cgroups it can make, and the
- * class registry.
+ * the base-image catalogue, limits the kernel really enforces, a runc with the fix for
+ * CVE-2024-21626, build cgroups it can make, and the class registry.
  * `npm start` and `npm test` both go through here.
  */
 export async function prepareEngine(config: ServerConfig, log: (line: string) => void): Promise<Docker> {
   const docker = await ensureEngine({ logDir: config.logDir, log });
   await ensureCatalogue(docker, { log, pull: process.env.LAYERLAB_PULL !== '0' });
   await checkEngineEnforcesLimits(docker, config.policy, 'busybox:latest');
+  const runc = await checkRuncFixed(docker, 'busybox:latest');
+  log(`runc ${runc} keeps containers out of the host's filesystem (CVE-2024-21626 fixed)`);
   checkBuildCgroups();
   await ensureRegistry({ logDir: config.logDir, log });
   return docker;

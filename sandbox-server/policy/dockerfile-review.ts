@@ -5,6 +5,7 @@ import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/parser.ts'
 import { DockerfileSyntaxError } from '../dockerfile/source.ts';
 import { evaluateWord, hasVariables, literalValue, WordEvaluationError, writtenWord, type Word } from '../dockerfile/words.ts';
 import { isClassRegistry } from '../registry/address.ts';
+import { underProc } from './proc-paths.ts';
 import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
 
 /**
@@ -402,12 +403,6 @@ function resolveWorkdir(current: string, requested: string): string {
   if (requested.startsWith('/')) return requested;
   const joined = path.normalize(path.join('/', current, requested));
   return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
-}
-
-/** Whether the kernel would put this directory under /proc: "//proc", "/./proc" and "/x/../proc" all count. */
-export function underProc(directory: string): boolean {
-  const clean = path.normalize(`/${directory}`);
-  return clean === '/proc' || clean.startsWith('/proc/');
 }
 
 function procRefusal(value: string): RefusedError {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { underProc } from '../../sandbox-server/policy/dockerfile-review.ts';
+import { underProc } from '../../sandbox-server/policy/proc-paths.ts';
 import { buildOnEngine, namespaceOfLearner, randomHex } from '../support/engine.ts';
 import { startTestSandbox, type Learner, type TestSandbox } from '../support/sandbox.ts';
 

@@ -101,6 +101,28 @@ describe('docker run and exec flags that would loosen the sandbox', () => {
     expect(after.imageTags.sort()).toEqual(before.imageTags.sort());
   });
 
+  it('a working directory under /proc is refused however it is spelled, for run and exec', async () => {
+    const learner = await sandbox.newLearner();
+    await learner.ok('docker pull -q busybox');
+    await learner.ok('docker run -d --name box busybox sleep 60');
+    for (const directory of ['/proc/self/fd/8', '//proc/self/fd/8', '/./proc/self/fd/7', '/x/../proc/self/fd/7', '/proc', '/proc/']) {
+      for (const command of [`docker run --rm -w ${directory} busybox pwd`, `docker exec -w ${directory} box pwd`, `docker run --rm --workdir=${directory} busybox pwd`]) {
+        const result = await learner.run(command);
+        expect(result.exitCode, command).not.toBe(0);
+        expect(expectOneLine(result.output), command).toMatch(/the working directory can't be under \/proc here: it belongs to the kernel; pick a folder such as \/app$/);
+      }
+    }
+    expect(await learner.run('docker exec -w /tmp box pwd')).toEqual({ output: '/tmp\n', exitCode: 0 });
+  });
+
+  it('a symlink into /proc made in a build is stopped by the engine\'s patched runc', async () => {
+    // The review can't follow links inside an image; this is the case the runc check at start-up exists for.
+    const learner = await sandbox.newLearner({ Dockerfile: 'FROM busybox\nRUN ln -s /proc/self/fd /app\nWORKDIR /app/7\nRUN pwd\n' });
+    const result = await learner.run('docker build -t linked .');
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(/not a directory|no such file or directory|outside of container mount namespace/);
+  });
+
   it('a named volume is what works instead', async () => {
     const learner = await sandbox.newLearner();
     await learner.ok('docker pull -q busybox');

@@ -1,4 +1,5 @@
 import { engineMessage } from '../../engine/errors.ts';
+import { PROC_REFUSAL, underProc } from '../../policy/proc-paths.ts';
 import { shortId } from '../format/units.ts';
 import { requireContainer } from './containers.ts';
 import { REFUSED_EXEC_FLAGS } from './refusals.ts';
@@ -28,6 +29,8 @@ const exec: DockerCommand = {
     const tty = flags.bools.has('tty');
     const interactive = flags.bools.has('interactive');
     if (tty && interactive && !io.tty) throw new UsageError('the input device is not a TTY');
+    const workdir = flags.strings.get('workdir');
+    if (workdir !== undefined && underProc(workdir)) throw new UsageError(PROC_REFUSAL);
     const own = await requireContainer(context, name);
     if (own.state !== 'running') {
       throw new UsageError(`Error response from daemon: Container ${shortId(own.id)} is not running`);
@@ -40,7 +43,7 @@ const exec: DockerCommand = {
       AttachStderr: true,
       Tty: tty,
       Env: [...(tty ? ['TERM=xterm-256color'] : []), ...(flags.lists.get('env') ?? []).filter((entry) => entry.includes('='))],
-      WorkingDir: flags.strings.get('workdir'),
+      WorkingDir: workdir,
       User: flags.strings.get('user'),
       // Privileged on exec grants every capability, whatever the container has; never pass it on.
       Privileged: false,

@@ -7,6 +7,7 @@ import type { OwnContainer } from '../../scope/scoped-engine.ts';
 import type { CommandContext } from '../command.ts';
 import type { ParsedFlags } from './flags.ts';
 import { pullImage } from './images.ts';
+import { PROC_REFUSAL, underProc } from '../../policy/proc-paths.ts';
 import { isClassRegistry } from '../../registry/address.ts';
 import { noRegistryHere, pullFromRegistry } from './registry.ts';
 import { OBJECT_NAME, randomContainerName } from './names.ts';
@@ -101,7 +102,7 @@ function planRun(flags: ParsedFlags, context: CommandContext): RunPlan {
   if (workdir !== undefined && !workdir.startsWith('/')) {
     throw runError(`Error response from daemon: the working directory '${workdir}' is invalid, it needs to be an absolute path`);
   }
-  if (workdir === '/proc' || workdir?.startsWith('/proc/')) throw runError(`the working directory can't be under /proc here`);
+  if (workdir !== undefined && underProc(workdir)) throw runError(PROC_REFUSAL);
   const volumes = (flags.lists.get('volume') ?? []).map(parseVolume);
   const entrypoint = flags.strings.get('entrypoint');
   return {
