@@ -16,12 +16,12 @@ export interface BuildContext {
  */
 export async function makeBuildContext(files: WorkspaceFiles, dockerfilePath: string, dockerfile: string): Promise<BuildContext> {
   // The CLI always sends the Dockerfile and .dockerignore, whatever the ignore file says.
-  const excluded = new Set(await ignoredPaths(files, Object.keys(files).filter((path) => path !== dockerfilePath && path !== '.dockerignore')));
+  const excluded = new Set(await ignoredPaths(files, [...files.keys()].filter((path) => path !== dockerfilePath && path !== '.dockerignore')));
   const archive = pack();
   const included: string[] = [];
   let bytes = 0;
   const mtime = new Date(0);
-  for (const [path, content] of Object.entries(files).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [path, content] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     if (excluded.has(path)) continue;
     const body = Buffer.from(path === dockerfilePath ? dockerfile : content);
     // Scripts keep the execute bit a checkout would give them. A fixed mtime keeps the build cache keyed on content alone, as a fresh checkout would.
@@ -39,5 +39,5 @@ export async function makeBuildContext(files: WorkspaceFiles, dockerfilePath: st
  * kind that survives as workspace text) or bzip2.
  */
 export function holdsArchive(files: WorkspaceFiles): boolean {
-  return Object.values(files).some((content) => content.slice(257, 262) === 'ustar' || /^BZh[1-9]1AY&SY/.test(content));
+  return [...files.values()].some((content) => content.slice(257, 262) === 'ustar' || /^BZh[1-9]1AY&SY/.test(content));
 }

@@ -89,7 +89,7 @@ function globOnly(pattern: string): string {
 
 /** The workspace paths its .dockerignore leaves out of the build context. */
 export function ignoredPaths(files: WorkspaceFiles, candidates: string[]): Promise<string[]> {
-  const patterns = ignorePatterns(Object.hasOwn(files, '.dockerignore') ? files['.dockerignore'] : undefined);
+  const patterns = ignorePatterns(files.get('.dockerignore'));
   if (patterns.length === 0) return Promise.resolve([]);
   const id = nextId++;
   return new Promise((resolve, reject) => {

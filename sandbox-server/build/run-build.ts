@@ -54,8 +54,7 @@ export async function runBuild(
   signal: AbortSignal,
 ): Promise<BuildResult> {
   const { policy } = deps;
-  // Own keys only: `-f __proto__` must not find Object.prototype.
-  const dockerfile = Object.hasOwn(files, request.dockerfilePath) ? files[request.dockerfilePath] : undefined;
+  const dockerfile = files.get(request.dockerfilePath);
   const failed = (message: string): BuildResult => {
     output.err(`${message}\n`);
     return { ok: false, steps: [], dockerfile: dockerfile ?? '', finishedAt: Date.now() };

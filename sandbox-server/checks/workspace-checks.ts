@@ -22,7 +22,7 @@ export function checkDockerfile(check: DockerfileCheck, context: CheckContext): 
 }
 
 function dockerfileVerdict(check: DockerfileCheck, context: CheckContext): Verdict {
-  const text = Object.hasOwn(context.session.files, check.file) ? context.session.files[check.file] : undefined;
+  const text = context.session.files.get(check.file);
   if (text === undefined) return `There is no ${check.file} in your workspace.`;
   if (check.instruction !== undefined) {
     const keyword = check.instruction.toUpperCase();

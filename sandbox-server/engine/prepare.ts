@@ -5,7 +5,7 @@ import { ensureCatalogue } from '../images/ensure.ts';
 import { ensureRegistry } from '../registry/process.ts';
 import { ensureEngine } from './provision.ts';
 import { checkRuncFixed } from './runc-check.ts';
-import { checkEngineEnforcesLimits } from './selftest.ts';
+import { checkEngineEnforcesLimits, engineDefaultsToNoNewPrivileges } from './selftest.ts';
 
 /**
  * Everything the sandbox needs from the machine before it serves anyone: an engine that answers,
@@ -17,6 +17,9 @@ export async function prepareEngine(config: ServerConfig, log: (line: string) =>
   const docker = await ensureEngine({ logDir: config.logDir, log });
   await ensureCatalogue(docker, { log, pull: process.env.LAYERLAB_PULL !== '0' });
   await checkEngineEnforcesLimits(docker, config.policy, 'busybox:latest');
+  if (!(await engineDefaultsToNoNewPrivileges(docker, 'busybox:latest'))) {
+    log('warning: this Docker Engine was not started with --no-new-privileges, so build steps run without it (containers still get it); start dockerd with that flag, or "no-new-privileges": true in daemon.json');
+  }
   const runc = await checkRuncFixed(docker, 'busybox:latest');
   log(`runc ${runc} keeps containers out of the host's filesystem (CVE-2024-21626 fixed)`);
   checkBuildCgroups();

@@ -87,6 +87,13 @@ function removeStalePidFile(file: string, command: string): void {
   rmSync(file, { force: true });
 }
 
+/**
+ * How the server starts an engine of its own. no-new-privileges for every container, build steps
+ * included: the build API takes no security options, so this is the one place build containers
+ * get it (they keep Docker's default capabilities, which the build API can't narrow either).
+ */
+export const DOCKERD_ARGS = ['--no-new-privileges'];
+
 function startDockerd(logDir: string, log: (line: string) => void): void {
   removeStalePidFile(PID_FILE, 'dockerd');
   removeStalePidFile(CONTAINERD_PID_FILE, 'containerd');
@@ -94,7 +101,7 @@ function startDockerd(logDir: string, log: (line: string) => void): void {
   const logFile = path.join(logDir, 'dockerd.log');
   log(`Starting dockerd (log: ${logFile})…`);
   const fd = openSync(logFile, 'a');
-  const child = spawn('dockerd', [], { detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn('dockerd', DOCKERD_ARGS, { detached: true, stdio: ['ignore', fd, fd] });
   child.unref();
   closeSync(fd);
 }

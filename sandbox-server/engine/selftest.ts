@@ -7,6 +7,28 @@ import { splitMultiplexed } from './multiplexed.ts';
 export class EngineLimitsError extends Error {}
 
 /**
+ * Whether the engine gives every container, build steps included, no-new-privileges (dockerd
+ * --no-new-privileges, which `docker info` does not report): a container asked for nothing says.
+ * An engine this server did not start may not, and the operator is told how to turn it on.
+ */
+export async function engineDefaultsToNoNewPrivileges(docker: Docker, probeImage: string): Promise<boolean> {
+  const container = await docker.createContainer({
+    name: `layerlab-nnp-probe-${process.pid}-${Date.now()}`,
+    Image: probeImage,
+    Cmd: ['grep', 'NoNewPrivs', '/proc/self/status'],
+    HostConfig: { NetworkMode: 'none', Memory: 16 * 1024 ** 2, MemorySwap: 16 * 1024 ** 2, PidsLimit: 4 },
+  });
+  try {
+    await container.start();
+    await container.wait();
+    const logs = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    return /NoNewPrivs:\s*1/.test(splitMultiplexed(logs).map((piece) => piece.text).join(''));
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/**
  * The engine drops limits it cannot enforce with only a warning, and dockerode drops the warning.
  * So before serving anyone, the server asks the engine what it enforces, then starts a probe
  * container with the sandbox's limits and reads them back from the kernel inside it.

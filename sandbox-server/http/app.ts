@@ -23,6 +23,9 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     // One line per request would bury what matters in a classroom's worth of editor saves.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: context.config.trustProxy,
+    // JSON.parse makes "__proto__" an own key, never the prototype; workspace file names are
+    // read into Maps (session-routes.ts), so a file may be called that like any other name.
+    onProtoPoisoning: 'ignore',
   });
   refuseUnknownHosts(app, allowedHostnames(context.config));
   await app.register(helmet, {

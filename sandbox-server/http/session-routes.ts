@@ -3,19 +3,30 @@ import { z } from 'zod';
 import type { SandboxContext } from '../context.ts';
 import type { Session } from '../sessions/session.ts';
 import { SessionLimitError } from '../sessions/store.ts';
-import { checkWorkspace, WorkspaceError } from '../sessions/workspace.ts';
+import { checkWorkspace, filesFromObject, filesToObject, WorkspaceError } from '../sessions/workspace.ts';
 import { originAllowed } from './origin.ts';
 import { sessionFromRequest, setSessionCookie } from './session-cookie.ts';
+
+/**
+ * A JSON object of learner-named entries, read as its own [key, value] pairs: zod's record would
+ * drop a file called `__proto__`, and a Map keeps every name a name.
+ */
+function entries<T extends z.ZodType>(value: T) {
+  return z.preprocess(
+    (input) => (input !== null && typeof input === 'object' && !Array.isArray(input) ? Object.entries(input) : input),
+    z.array(z.tuple([z.string(), value])),
+  );
+}
 
 const SessionRequest = z.object({
   /** Load this lesson's starter files (or `files`, when the browser kept the learner's edits). */
   lessonId: z.string().max(200).optional(),
-  files: z.record(z.string(), z.string()).optional(),
+  files: entries(z.string()).transform((pairs) => new Map(pairs)).optional(),
 });
 
-const WorkspaceReplace = z.object({ files: z.record(z.string(), z.string()) });
+const WorkspaceReplace = z.object({ files: entries(z.string()).transform((pairs) => new Map(pairs)) });
 /** path → new content, or null to delete the file. */
-const WorkspacePatch = z.object({ changes: z.record(z.string(), z.string().nullable()) });
+const WorkspacePatch = z.object({ changes: entries(z.string().nullable()) });
 
 function describe(session: Session, context: SandboxContext) {
   const policy = context.config.policy.sessions;
@@ -23,7 +34,7 @@ function describe(session: Session, context: SandboxContext) {
     lessonId: session.record.lessonId ?? null,
     expiresAt: session.record.expiresAt,
     idleTimeoutMs: policy.idleTtlMs,
-    files: session.files,
+    files: filesToObject(session.files),
   };
 }
 
@@ -76,7 +87,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
       let session = sessionFromRequest(request, store);
       if (!session) {
         try {
-          session = store.create({}, undefined, request.ip);
+          session = store.create(new Map(), undefined, request.ip);
         } catch (error) {
           if (error instanceof SessionLimitError) return reply.code(error.cause === 'address' ? 429 : 503).send({ error: error.message });
           throw error;
@@ -84,10 +95,10 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
       }
       if (lesson && (session.record.lessonId !== lesson.id || files)) {
         session.record.lessonId = lesson.id;
-        session.record.files = { ...(files ?? lesson.frontmatter.files) };
+        session.record.files = files ?? filesFromObject(lesson.frontmatter.files);
         session.emit('files', 'lesson');
       } else if (files) {
-        session.record.files = { ...files };
+        session.record.files = files;
         session.emit('files', 'client');
       }
       store.touch(session);
@@ -103,7 +114,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
 
   app.get('/api/workspace', async (request, reply) => {
     const session = requireSession(request, reply);
-    if (session) return { files: session.files };
+    if (session) return { files: filesToObject(session.files) };
   });
 
   app.put('/api/workspace', { preHandler: requireOrigin }, async (request, reply) => {
@@ -116,10 +127,10 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     } catch (error) {
       return badRequest(reply, error);
     }
-    session.record.files = { ...parsed.data.files };
+    session.record.files = parsed.data.files;
     store.changed();
     session.emit('files', 'client');
-    return { files: session.files };
+    return { files: filesToObject(session.files) };
   });
 
   app.patch('/api/workspace', { preHandler: requireOrigin }, async (request, reply) => {
@@ -127,10 +138,10 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     if (!session) return;
     const parsed = WorkspacePatch.safeParse(request.body);
     if (!parsed.success) return badRequest(reply, parsed.error);
-    const next = { ...session.files };
-    for (const [path, content] of Object.entries(parsed.data.changes)) {
-      if (content === null) delete next[path];
-      else next[path] = content;
+    const next = new Map(session.files);
+    for (const [path, content] of parsed.data.changes) {
+      if (content === null) next.delete(path);
+      else next.set(path, content);
     }
     try {
       checkWorkspace(next, config.policy);
@@ -140,6 +151,6 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     session.record.files = next;
     store.changed();
     session.emit('files', 'client');
-    return { files: session.files };
+    return { files: filesToObject(session.files) };
   });
 }

@@ -2,7 +2,7 @@ import { evaluateChecks } from '../checks/evaluate.ts';
 import type { CheckResult } from '../checks/result.ts';
 import type { SandboxContext } from '../context.ts';
 import { removeNamespace } from '../sessions/teardown.ts';
-import type { WorkspaceFiles } from '../sessions/workspace.ts';
+import { filesFromObject, type WorkspaceFiles } from '../sessions/workspace.ts';
 import { HeadlessTerminal, type HeadlessResult } from '../terminal/headless.ts';
 import type { Lesson } from './library.ts';
 
@@ -49,11 +49,11 @@ async function runVariant(context: SandboxContext, lesson: Lesson, files: Worksp
 export async function verifyLesson(context: SandboxContext, lesson: Lesson): Promise<LessonVerdict> {
   const problems: string[] = [];
   if (lesson.frontmatter.checks.length === 0) problems.push('it has no checks, so nothing proves the learner did the task');
-  const solution = await runVariant(context, lesson, lesson.frontmatter.solution);
+  const solution = await runVariant(context, lesson, filesFromObject(lesson.frontmatter.solution));
   for (const result of solution.results.filter((check) => !check.passed)) {
     problems.push(`the solution fails "${result.title}": ${result.reason}`);
   }
-  const starter = await runVariant(context, lesson, lesson.frontmatter.files);
+  const starter = await runVariant(context, lesson, filesFromObject(lesson.frontmatter.files));
   if (starter.results.length > 0 && starter.results.every((check) => check.passed)) {
     problems.push('the starter files already pass every check');
   }

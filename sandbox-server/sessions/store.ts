@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { namespaceOf } from '../scope/namespace.ts';
 import { Session, type SessionRecord } from './session.ts';
-import type { WorkspaceFiles } from './workspace.ts';
+import { filesFromObject, filesToObject, type WorkspaceFiles } from './workspace.ts';
 
 export class SessionLimitError extends Error {}
 
@@ -28,20 +28,20 @@ export class SessionStore {
   }
 
   #load(): void {
-    let records: SessionRecord[] = [];
+    let records: (Omit<SessionRecord, 'files'> & { files?: Record<string, string> })[] = [];
     try {
-      records = JSON.parse(readFileSync(this.#file, 'utf8')) as SessionRecord[];
+      records = JSON.parse(readFileSync(this.#file, 'utf8'));
     } catch {
       return; // a first start, or a torn file from a crash: start with no sessions
     }
     for (const record of records) {
       if (typeof record?.id === 'string' && typeof record.namespace === 'string') {
-        this.#sessions.set(record.id, new Session(record, this.#instance));
+        this.#sessions.set(record.id, new Session({ ...record, files: filesFromObject(record.files ?? {}) }, this.#instance));
       }
     }
   }
 
-  create(files: WorkspaceFiles = {}, lessonId?: string, address?: string): Session {
+  create(files: WorkspaceFiles = new Map(), lessonId?: string, address?: string): Session {
     if (this.#sessions.size >= this.#policy.sessions.max) {
       throw new SessionLimitError('this server is full: every learner seat is taken; try again later');
     }
@@ -62,7 +62,7 @@ export class SessionStore {
         lastSeenAt: now,
         expiresAt: now + this.#policy.sessions.hardTtlMs,
         address,
-        files: { ...files },
+        files: new Map(files),
         lessonId,
         history: [],
         commands: [],
@@ -124,7 +124,7 @@ export class SessionStore {
   flush(): void {
     clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
-    const records = this.all().map((session) => session.record);
+    const records = this.all().map((session) => ({ ...session.record, files: filesToObject(session.record.files) }));
     const temporary = `${this.#file}.${process.pid}.tmp`;
     writeFileSync(temporary, JSON.stringify(records), { mode: 0o600 });
     renameSync(temporary, this.#file);

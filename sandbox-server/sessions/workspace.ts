@@ -1,7 +1,21 @@
 import type { SandboxPolicy } from '../config/policy.ts';
 
-/** The learner's files: what the editor shows, what `cat` prints and what a build sends as context. */
-export type WorkspaceFiles = Record<string, string>;
+/**
+ * The learner's files: what the editor shows, what `cat` prints and what a build sends as context.
+ * A Map, because the names are the learner's: `constructor`, `toString` or `__proto__` is a file
+ * like any other, never a property of an object.
+ */
+export type WorkspaceFiles = ReadonlyMap<string, string>;
+
+/** From a JSON object (the API's and the state file's shape), own keys only, `__proto__` included. */
+export function filesFromObject(object: Record<string, string>): Map<string, string> {
+  return new Map(Object.entries(object));
+}
+
+/** To a JSON object; Object.fromEntries defines each key as its own property, `__proto__` too. */
+export function filesToObject(files: WorkspaceFiles): Record<string, string> {
+  return Object.fromEntries(files);
+}
 
 /** Relative paths of plain names: no "..", no leading slash, no hidden tricks. */
 const SAFE_PATH = /^[\w.-]+(?:\/[\w.-]+)*$/;
@@ -23,7 +37,7 @@ export function checkWorkspacePath(path: string): void {
 }
 
 export function checkWorkspace(files: WorkspaceFiles, policy: SandboxPolicy): void {
-  const paths = Object.keys(files);
+  const paths = [...files.keys()];
   if (paths.length > policy.build.contextMaxFiles) {
     throw new WorkspaceError(
       `the workspace has ${paths.length} files; at most ${policy.build.contextMaxFiles} are allowed`,
@@ -32,7 +46,7 @@ export function checkWorkspace(files: WorkspaceFiles, policy: SandboxPolicy): vo
   let total = 0;
   for (const path of paths) {
     checkWorkspacePath(path);
-    const content = files[path];
+    const content = files.get(path);
     if (typeof content !== 'string') throw new WorkspaceError(`${path}: the content must be text`);
     const size = Buffer.byteLength(content);
     if (size > policy.build.fileMaxBytes) {
@@ -48,7 +62,7 @@ export function checkWorkspace(files: WorkspaceFiles, policy: SandboxPolicy): vo
     const parts = path.split('/');
     for (let i = 1; i < parts.length; i++) {
       const folder = parts.slice(0, i).join('/');
-      if (folder in files) throw new WorkspaceError(`"${folder}" is both a file and a folder`);
+      if (files.has(folder)) throw new WorkspaceError(`"${folder}" is both a file and a folder`);
     }
   }
 }

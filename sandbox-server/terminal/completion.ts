@@ -40,7 +40,7 @@ export async function complete(line: string, session: Session, engine: ScopedEng
 
   if (words.length === 0) return [startsWith(COMMANDS.map((command) => command.name)), current];
   const [name, ...rest] = words.filter(Boolean);
-  if (name === 'cat' || name === 'ls') return [startsWith(Object.keys(session.files)), current];
+  if (name === 'cat' || name === 'ls') return [startsWith(session.files.keys()), current];
   if (name !== 'docker') return [[], current];
 
   if (rest.length === 0) {
@@ -62,7 +62,7 @@ export async function complete(line: string, session: Session, engine: ScopedEng
   }
   const previous = rest.at(-1);
   if (found.command.path === 'image build' && (previous === '-f' || previous === '--file')) {
-    return [startsWith(Object.keys(session.files)), current];
+    return [startsWith(session.files.keys()), current];
   }
   return [startsWith(await candidates(POSITIONAL_KIND[found.command.path] ?? 'none', engine, found.command.path)), current];
 }

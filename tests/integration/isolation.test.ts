@@ -311,6 +311,15 @@ describe('engine-side policy', () => {
   });
 });
 
+describe('build steps', () => {
+  it('run with no new privileges, as the engine the server started gives every container', async () => {
+    const builder = await sandbox.newLearner({ Dockerfile: `FROM busybox\nRUN grep NoNewPrivs /proc/self/status && echo ${Date.now()}\n` });
+    const result = await builder.run('docker build -t nnp .');
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.output).toMatch(/^NoNewPrivs:\s+1$/m);
+  });
+});
+
 async function hostAddress(name: string): Promise<string> {
   return (await lookup(name, { family: 4 })).address;
 }

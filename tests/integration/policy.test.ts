@@ -4,7 +4,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBuildContext } from '../../sandbox-server/build/context.ts';
 import { expectOneLine, namespaceOfLearner, objectsOf } from '../support/engine.ts';
-import { startTestSandbox, type Learner, type TestSandbox } from '../support/sandbox.ts';
+import { Learner, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 /** What the sandbox refuses, and that a refusal leaves nothing behind on the engine. */
 
@@ -153,7 +153,7 @@ describe('Dockerfiles refused before the engine builds', () => {
   }
 
   it('the engine itself would fetch an ADD URL from the host (the control for the tests below)', async () => {
-    const context = await makeBuildContext({ Dockerfile: '' }, 'Dockerfile', `FROM busybox\nADD ${secretUrl}/control /control\n`);
+    const context = await makeBuildContext(new Map([['Dockerfile', '']]), 'Dockerfile', `FROM busybox\nADD ${secretUrl}/control /control\n`);
     const stream = await docker.buildImage(context.stream, { version: '1', networkmode: 'none', rm: true, forcerm: true } as Docker.ImageBuildOptions);
     const events = await new Promise<{ aux?: { ID?: string } }[]>((resolve, reject) =>
       docker.modem.followProgress(stream, (error: Error | null, output: { aux?: { ID?: string } }[]) => (error ? reject(error) : resolve(output))),
@@ -413,3 +413,53 @@ describe('the image size cap', () => {
     expect((await owner.ok('docker images mine')).split('\n')).toHaveLength(3);
   });
 });
+
+describe('names that are also JavaScript\'s', () => {
+  it('a workspace file, a command word or a template field called constructor, toString or __proto__ is just a name', async () => {
+    // Written out: in an object literal, __proto__ would set the prototype instead of making a key.
+    const body = '{"files":{"Dockerfile":"FROM busybox\\n","constructor":"FROM busybox\\nCMD [\\"echo\\",\\"constructor\\"]\\n","toString":"to\\n","__proto__":"FROM busybox\\n"},"__proto__":{"polluted":"yes"}}';
+    const response = await fetch(`${sandbox.url}/api/session`, { method: 'POST', headers: { origin: sandbox.url, 'content-type': 'application/json' }, body });
+    expect(response.status).toBe(200);
+    const described = (await response.json()) as { files: Record<string, string> };
+    expect(Object.keys(described.files).sort()).toEqual(['Dockerfile', '__proto__', 'constructor', 'toString']);
+    expect(({} as { polluted?: string }).polluted).toBeUndefined();
+    const learner = Learner.resume(sandbox.url, response.headers.getSetCookie()[0]!.split(';')[0]!);
+    try {
+      expect(await learner.run('ls')).toEqual({ output: '__proto__  constructor  Dockerfile  toString\n', exitCode: 0 });
+      expect(await learner.run('cat toString')).toEqual({ output: 'to\n', exitCode: 0 });
+      expect(await learner.run('cat __proto__')).toEqual({ output: 'FROM busybox\n', exitCode: 0 });
+      expect(await learner.run('cat valueOf')).toEqual({ output: 'cat: valueOf: No such file or directory\n', exitCode: 1 });
+      expect((await learner.run('docker build -f constructor -t named .')).exitCode).toBe(0);
+      expect(await learner.run('docker run --rm named')).toEqual({ output: 'constructor\n', exitCode: 0 });
+      expect((await learner.run('docker build -f __proto__ -t proto .')).exitCode).toBe(0);
+      expect((await learner.run('docker build -f hasOwnProperty .')).output).toBe('unable to prepare context: the workspace has no hasOwnProperty\n');
+      expect(await learner.run("docker inspect --format '{{.constructor}} {{.__proto__}} {{index .Config \"toString\"}}' named")).toEqual({ output: '<no value> <no value> <no value>\n', exitCode: 0 });
+      expect((await learner.run('docker __proto__')).output).toMatch(/^docker: '__proto__' is not a docker command here/);
+      expect((await learner.run('docker constructor')).output).toMatch(/^docker: 'constructor' is not a docker command here/);
+      const patched = await fetch(`${sandbox.url}/api/workspace`, {
+        method: 'PATCH',
+        headers: { origin: sandbox.url, 'content-type': 'application/json', cookie: learner.cookie },
+        body: '{"changes":{"__proto__":null,"constructor":"changed\\n"}}',
+      });
+      expect(Object.keys(((await patched.json()) as { files: Record<string, string> }).files).sort()).toEqual(['Dockerfile', 'constructor', 'toString']);
+      expect(await learner.run('cat constructor')).toEqual({ output: 'changed\n', exitCode: 0 });
+    } finally {
+      learner.disconnect();
+    }
+  });
+});
+
+describe('refusals that state a limit', () => {
+  it('state the limits this server was given, not the defaults', async () => {
+    const tuned = await startTestSandbox({ LAYERLAB_CONTAINER_MEMORY: '128m', LAYERLAB_CONTAINER_CPUS: '1', LAYERLAB_CONTAINER_PIDS: '64', LAYERLAB_BUILD_MEMORY: '1g' });
+    try {
+      const learner = await tuned.newLearner();
+      expect((await learner.run('docker run -m 4g busybox true')).output).toBe('-m: limits are set by the sandbox: each container gets 128 MiB of memory and one CPU\n');
+      expect((await learner.run('docker run --pids-limit 9 busybox true')).output).toBe('--pids-limit: limits are set by the sandbox: each container may run 64 processes\n');
+      expect((await learner.run('docker build -m 4g .')).output).toBe('-m: build limits are set by the sandbox (1 GiB of memory and half a CPU)\n');
+    } finally {
+      await tuned.close();
+    }
+  });
+});
+

@@ -85,7 +85,7 @@ export async function buildOnEngine(
   tag?: string,
 ): Promise<{ id?: string; error?: string }> {
   const { makeBuildContext } = await import('../../sandbox-server/build/context.ts');
-  const context = await makeBuildContext({ ...files, Dockerfile: '' }, 'Dockerfile', dockerfile);
+  const context = await makeBuildContext(new Map([...Object.entries(files), ['Dockerfile', '']]), 'Dockerfile', dockerfile);
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(context.stream, {

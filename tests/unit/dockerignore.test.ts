@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ignoredPaths, ignorePatterns } from '../../sandbox-server/build/dockerignore.ts';
 
 const paths = ['app.py', 'notes.log', 'src/a.log', 'src/b.py', 'build/out', '(x).txt', 'a+b', 'x1'];
-const ignored = (dockerignore: string) => ignoredPaths({ '.dockerignore': dockerignore }, paths);
+const ignored = (dockerignore: string) => ignoredPaths(new Map([['.dockerignore', dockerignore]]), paths);
 
 describe('.dockerignore', () => {
   it('leaves out what the docker CLI leaves out', async () => {
@@ -28,7 +28,7 @@ describe('.dockerignore', () => {
     const names = Array.from({ length: 200 }, (_, i) => `${'a'.repeat(240)}${i}`);
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 10);
-    const result = await ignoredPaths(files, names).then(
+    const result = await ignoredPaths(new Map(Object.entries(files)), names).then(
       () => 'applied',
       (error: Error) => error.message,
     );

@@ -20,11 +20,11 @@ export const lsCommand: CommandDefinition = {
     const showHidden = args.some((arg) => /^-[a-zA-Z]*a/.test(arg));
     const long = args.some((arg) => /^-[a-zA-Z]*l/.test(arg));
     const targets = args.filter((arg) => !arg.startsWith('-'));
-    const files = Object.keys(session.files);
+    const files = [...session.files.keys()];
     let status = 0;
     for (const target of targets.length > 0 ? targets : ['.']) {
       const folder = target.replace(/^\.\/?/, '').replace(/\/$/, '');
-      if (folder && folder in session.files) {
+      if (folder && session.files.has(folder)) {
         io.out(`${target}\n`);
         continue;
       }
@@ -38,7 +38,7 @@ export const lsCommand: CommandDefinition = {
       if (long) {
         for (const entry of entries) {
           const path = folder ? `${folder}/${entry.name}` : entry.name;
-          const size = entry.isFolder ? 4096 : Buffer.byteLength(session.files[path] ?? '');
+          const size = entry.isFolder ? 4096 : Buffer.byteLength(session.files.get(path) ?? '');
           io.out(`${entry.isFolder ? 'drwxr-xr-x' : '-rw-r--r--'} 1 learner learner ${String(size).padStart(6)} ${entry.name}${entry.isFolder ? '/' : ''}\n`);
         }
       } else if (entries.length > 0) {
@@ -60,9 +60,9 @@ export const catCommand: CommandDefinition = {
     let status = 0;
     for (const arg of args) {
       const path = arg.replace(/^\.\//, '');
-      const content = session.files[path];
+      const content = session.files.get(path);
       if (content === undefined) {
-        const isFolder = Object.keys(session.files).some((file) => file.startsWith(`${path}/`));
+        const isFolder = [...session.files.keys()].some((file) => file.startsWith(`${path}/`));
         io.err(`cat: ${arg}: ${isFolder ? 'Is a directory' : 'No such file or directory'}\n`);
         status = 1;
         continue;

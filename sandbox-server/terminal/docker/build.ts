@@ -1,6 +1,7 @@
 import { runBuild } from '../../build/run-build.ts';
 import { isClassRegistry } from '../../registry/address.ts';
 import { noRegistryHere } from './registry.ts';
+import { buildLimits } from './refusals.ts';
 import type { DockerCommand } from './spec.ts';
 import { parseImageName, UsageError } from './spec.ts';
 
@@ -20,7 +21,7 @@ const build: DockerCommand = {
   refused: [
     { long: 'build-arg', takesValue: true, reason: "build arguments aren't supported here yet; write the value into the Dockerfile with ENV or ARG NAME=value" },
     { long: 'network', takesValue: true, reason: 'builds run with the network off here, so RUN steps use what the base image already has' },
-    { long: 'memory', short: 'm', takesValue: true, reason: 'build limits are set by the sandbox (512 MiB of memory, half a CPU)' },
+    { long: 'memory', short: 'm', takesValue: true, reason: (policy) => `build limits are set by the sandbox (${buildLimits(policy)})` },
     { long: 'platform', takesValue: true, reason: 'every image here is linux/amd64' },
     { long: 'secret', takesValue: true, reason: "secrets need BuildKit, which this sandbox doesn't use" },
   ],
@@ -51,7 +52,7 @@ const build: DockerCommand = {
       await engine.ensureNetwork();
       const result = await runBuild(
         engine,
-        { ...session.files },
+        session.files,
         {
           dockerfilePath,
           tags,

@@ -1,3 +1,4 @@
+import { policyFromEnv, type SandboxPolicy } from '../../config/policy.ts';
 /**
  * Flag parsing with the rules of the docker CLI (spf13/pflag): `-it` groups booleans, `-p8080:80`
  * and `--name=web` carry values inline, `--` ends flags, and `docker run` stops at its first
@@ -14,12 +15,15 @@ export interface FlagSpec {
   value?: string;
 }
 
-/** A flag docker has but this sandbox refuses, with the sentence saying what to do instead. */
+/**
+ * A flag docker has but this sandbox refuses, with the sentence saying what to do instead; a
+ * sentence that states a limit is made from the live policy, which an operator may have changed.
+ */
 export interface RefusedFlag {
   long: string;
   short?: string;
   takesValue: boolean;
-  reason: string;
+  reason: string | ((policy: SandboxPolicy) => string);
 }
 
 export interface ParsedFlags {
@@ -31,10 +35,16 @@ export interface ParsedFlags {
 
 export class FlagError extends Error {}
 
+function reasonOf(flag: RefusedFlag, policy: SandboxPolicy | undefined): string {
+  return typeof flag.reason === 'string' ? flag.reason : flag.reason(policy ?? policyFromEnv());
+}
+
 export interface ParseOptions {
   /** Stop at the first positional: everything after it is positional (docker run, docker exec). */
   interspersed?: boolean;
   refused?: RefusedFlag[];
+  /** The policy the refusals describe (the server's configured one when not given). */
+  policy?: SandboxPolicy;
   /** "docker run", for "See 'docker run --help'." */
   command: string;
 }
@@ -71,7 +81,7 @@ export function parseFlags(args: string[], specs: FlagSpec[], options: ParseOpti
       const spec = byLong.get(name);
       if (!spec) {
         const refused = refusedLong.get(name);
-        if (refused) throw new FlagError(`--${name}: ${refused.reason}`);
+        if (refused) throw new FlagError(`--${name}: ${reasonOf(refused, options.policy)}`);
         throw new FlagError(`unknown flag: --${name}. ${see}`);
       }
       if (spec.kind === 'bool' || inline !== undefined) {
@@ -89,7 +99,7 @@ export function parseFlags(args: string[], specs: FlagSpec[], options: ParseOpti
         const spec = byShort.get(letter);
         if (!spec) {
           const refused = refusedShort.get(letter);
-          if (refused) throw new FlagError(`-${letter}: ${refused.reason}`);
+          if (refused) throw new FlagError(`-${letter}: ${reasonOf(refused, options.policy)}`);
           throw new FlagError(`unknown shorthand flag: '${letter}' in ${arg}. ${see}`);
         }
         if (spec.kind === 'bool') {

@@ -22,11 +22,12 @@ export const DOCKER_COMMANDS: DockerCommand[] = [
   ...VOLUME_COMMANDS,
 ];
 
-const MANAGEMENT_GROUPS: Record<string, string> = {
-  container: 'Manage containers',
-  image: 'Manage images',
-  volume: 'Manage volumes',
-};
+// Maps, not objects, wherever a learner's word is the key: "docker __proto__" is just a word.
+const MANAGEMENT_GROUPS = new Map([
+  ['container', 'Manage containers'],
+  ['image', 'Manage images'],
+  ['volume', 'Manage volumes'],
+]);
 
 /** Every spelling the terminal accepts ("ps", "container ls", "container list", …) to its command. */
 const BY_PATH = new Map<string, DockerCommand>();
@@ -48,7 +49,7 @@ function topLevelHelp(): string {
     'The docker commands this sandbox runs on a real Docker Engine, scoped to your session.',
     '',
     'Management Commands:',
-    ...Object.entries(MANAGEMENT_GROUPS).map(([name, summary]) => `  ${name.padEnd(width)}${summary}`),
+    ...[...MANAGEMENT_GROUPS].map(([name, summary]) => `  ${name.padEnd(width)}${summary}`),
     '',
     'Commands:',
     ...everyday.map(([name, summary]) => `  ${name.padEnd(width)}${summary}`),
@@ -65,7 +66,7 @@ function groupHelp(group: string): string {
     '',
     `Usage:  docker ${group} COMMAND`,
     '',
-    MANAGEMENT_GROUPS[group],
+    MANAGEMENT_GROUPS.get(group),
     '',
     'Commands:',
     ...commands.map((command) => `  ${command.path.slice(group.length + 1).padEnd(width)}${command.summary}`),
@@ -88,13 +89,13 @@ export function findDockerCommand(words: string[]): { command: DockerCommand; re
   return undefined;
 }
 
-const GLOBAL_REFUSALS: Record<string, string> = {
-  '-H': 'this terminal talks to the sandbox\'s own engine; -H isn\'t available',
-  '--host': 'this terminal talks to the sandbox\'s own engine; --host isn\'t available',
-  '--context': 'this terminal talks to the sandbox\'s own engine; --context isn\'t available',
-  '-c': 'this terminal talks to the sandbox\'s own engine; --context isn\'t available',
-  '--config': 'the docker client configuration is fixed here',
-};
+const GLOBAL_REFUSALS = new Map([
+  ['-H', 'this terminal talks to the sandbox\'s own engine; -H isn\'t available'],
+  ['--host', 'this terminal talks to the sandbox\'s own engine; --host isn\'t available'],
+  ['--context', 'this terminal talks to the sandbox\'s own engine; --context isn\'t available'],
+  ['-c', 'this terminal talks to the sandbox\'s own engine; --context isn\'t available'],
+  ['--config', 'the docker client configuration is fixed here'],
+]);
 
 async function dockerMain(args: string[], context: CommandContext): Promise<number> {
   const { io } = context;
@@ -107,8 +108,8 @@ async function dockerMain(args: string[], context: CommandContext): Promise<numb
     io.out('Docker version 20.10.24, build layerlab-sandbox\n');
     return 0;
   }
-  if (first in GLOBAL_REFUSALS) {
-    io.err(`${GLOBAL_REFUSALS[first]}\n`);
+  if (GLOBAL_REFUSALS.has(first)) {
+    io.err(`${GLOBAL_REFUSALS.get(first)}\n`);
     return 125;
   }
   if (first === 'version') return version(context);
@@ -116,7 +117,7 @@ async function dockerMain(args: string[], context: CommandContext): Promise<numb
 
   const found = findDockerCommand(args);
   if (!found) {
-    if (first in MANAGEMENT_GROUPS) {
+    if (MANAGEMENT_GROUPS.has(first)) {
       if (args.length === 1 || args[1] === '--help') {
         io.out(groupHelp(first));
         return 0;
@@ -134,6 +135,7 @@ async function dockerMain(args: string[], context: CommandContext): Promise<numb
       command: commandName,
       interspersed: command.interspersed,
       refused: command.refused,
+      policy: context.services.policyFor(context.session),
     });
     if (flags.bools.has('help')) {
       io.out(commandHelp(command));

@@ -129,9 +129,9 @@ function evaluate(expression: string, scope: unknown): unknown {
   const [head, ...rest] = words;
   if (head === 'json') return JSON.stringify(evaluate(rest.join(' '), scope));
   if (head === 'index') {
-    const target = evaluate(rest[0] ?? '.', scope) as Record<string, unknown> | undefined;
+    const target = evaluate(rest[0] ?? '.', scope);
     const key = (rest[1] ?? '').replace(/^"|"$/g, '');
-    return target?.[key];
+    return ownField(target, key);
   }
   if (head === 'lower' || head === 'upper') {
     const value = stringify(evaluate(rest.join(' '), scope));
@@ -141,11 +141,14 @@ function evaluate(expression: string, scope: unknown): unknown {
   if (head === '.' || head === undefined) return scope;
   if (!head.startsWith('.')) throw new UsageError(`template: function "${head}" not defined`);
   let value: unknown = scope;
-  for (const field of head.slice(1).split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[field];
-  }
+  for (const field of head.slice(1).split('.')) value = ownField(value, field);
   return value;
+}
+
+/** A field the inspected JSON really has: `.constructor` or `.__proto__` is no value, as in Go. */
+function ownField(value: unknown, field: string): unknown {
+  if (value === null || typeof value !== 'object' || !Object.hasOwn(value, field)) return undefined;
+  return (value as Record<string, unknown>)[field];
 }
 
 /** Go's fmt for the values inspect returns: maps as map[k:v], lists as [a b], nil as <no value>. */

@@ -1,4 +1,21 @@
+import type { SandboxPolicy } from '../../config/policy.ts';
+import { formatBytesShort } from '../../config/units.ts';
 import type { RefusedFlag } from './flags.ts';
+
+/** "256 MiB of memory and half a CPU": a container's limits as this server sets them. */
+export function containerLimits(policy: SandboxPolicy): string {
+  return `${formatBytesShort(policy.container.memoryBytes)} of memory and ${cpus(policy.container.nanoCpus / 1e9)}`;
+}
+
+export function buildLimits(policy: SandboxPolicy): string {
+  return `${formatBytesShort(policy.build.memoryBytes)} of memory and ${cpus(policy.build.cpuQuota / 100_000)}`;
+}
+
+function cpus(count: number): string {
+  if (count === 0.5) return 'half a CPU';
+  if (count === 1) return 'one CPU';
+  return `${+count.toFixed(2)} CPUs`;
+}
 
 /**
  * docker run flags that exist but would loosen the sandbox. Each answer says what the learner can
@@ -18,11 +35,11 @@ export const REFUSED_RUN_FLAGS: RefusedFlag[] = [
   { long: 'security-opt', takesValue: true, reason: 'security options are fixed here' },
   { long: 'mount', takesValue: true, reason: "use -v NAME:/path for a named volume; host paths can't be mounted here" },
   { long: 'volumes-from', takesValue: true, reason: 'share data through a named volume instead: -v data:/data on both containers' },
-  { long: 'memory', short: 'm', takesValue: true, reason: 'limits are set by the sandbox: each container gets 256 MiB of memory' },
+  { long: 'memory', short: 'm', takesValue: true, reason: (policy) => `limits are set by the sandbox: each container gets ${containerLimits(policy)}` },
   { long: 'memory-swap', takesValue: true, reason: 'limits are set by the sandbox: swap equals memory' },
-  { long: 'cpus', takesValue: true, reason: 'limits are set by the sandbox: each container gets half a CPU' },
-  { long: 'cpu-shares', short: 'c', takesValue: true, reason: 'limits are set by the sandbox: each container gets half a CPU' },
-  { long: 'pids-limit', takesValue: true, reason: 'limits are set by the sandbox: each container may run 128 processes' },
+  { long: 'cpus', takesValue: true, reason: (policy) => `limits are set by the sandbox: each container gets ${containerLimits(policy)}` },
+  { long: 'cpu-shares', short: 'c', takesValue: true, reason: (policy) => `limits are set by the sandbox: each container gets ${containerLimits(policy)}` },
+  { long: 'pids-limit', takesValue: true, reason: (policy) => `limits are set by the sandbox: each container may run ${policy.container.pids} processes` },
   { long: 'ulimit', takesValue: true, reason: 'limits are set by the sandbox' },
   { long: 'sysctl', takesValue: true, reason: 'kernel settings are fixed here' },
   { long: 'runtime', takesValue: true, reason: 'the container runtime is fixed here' },
