@@ -5,7 +5,7 @@ import type { CheckContext } from '../../sandbox-server/checks/result.ts';
 
 /** Workspace checks read only files and the command log, so a session-shaped stand-in will do. */
 function contextWith(files: Record<string, string>, commands: object[] = []): CheckContext {
-  return { session: { files, record: { commands, lessonId: 'x' } }, engine: {} } as unknown as CheckContext;
+  return { session: { files: new Map(Object.entries(files)), record: { commands, lessonId: 'x' } }, engine: {} } as unknown as CheckContext;
 }
 
 describe('failure sentences', () => {
