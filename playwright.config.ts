@@ -51,6 +51,8 @@ export default defineConfig({
       HOST: '127.0.0.1',
       LAYERLAB_INSTANCE: E2E_INSTANCE,
       LAYERLAB_STATE_DIR: process.env.LAYERLAB_E2E_STATE,
+      // Every test is a new browser, so a new session, and all of them come from 127.0.0.1.
+      LAYERLAB_SESSIONS_PER_ADDRESS: '1000',
       LOG_LEVEL: 'warn',
     },
     reuseExistingServer: false,

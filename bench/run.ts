@@ -21,7 +21,16 @@ import type { Section } from './report.ts';
 import { renderReport } from './report.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
-const config = serverConfigFromEnv({ ...process.env, PORT: '0', LAYERLAB_INSTANCE: `bench-${process.pid}`, LAYERLAB_STATE_DIR: path.join(os.tmpdir(), `layerlab-bench-${process.pid}`) });
+// Every simulated learner connects from 127.0.0.1, one address, as a class behind one NAT would:
+// the per-address caps are lifted so the bench measures the host, not the caps.
+const config = serverConfigFromEnv({
+  LAYERLAB_SESSIONS_PER_ADDRESS: '1000',
+  LAYERLAB_BUILDS_PER_ADDRESS: String(os.availableParallelism()),
+  ...process.env,
+  PORT: '0',
+  LAYERLAB_INSTANCE: `bench-${process.pid}`,
+  LAYERLAB_STATE_DIR: path.join(os.tmpdir(), `layerlab-bench-${process.pid}`),
+});
 const docker = await prepareEngine(config, (line) => console.error(`setup: ${line}`));
 const sections: Section[] = [];
 await ensureSite(config.siteDir, (line) => console.error(`setup: ${line}`));

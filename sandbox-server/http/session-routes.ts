@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SandboxContext } from '../context.ts';
 import type { Session } from '../sessions/session.ts';
-import { SessionLimitError } from '../sessions/store.ts';
+import { AddressLimitError, SessionLimitError } from '../sessions/store.ts';
 import { checkWorkspace, filesFromObject, filesToObject, WorkspaceError } from '../sessions/workspace.ts';
 import { originAllowed } from './origin.ts';
 import { sessionFromRequest, setSessionCookie } from './session-cookie.ts';
@@ -89,7 +89,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
         try {
           session = store.create(new Map(), undefined, request.ip);
         } catch (error) {
-          if (error instanceof SessionLimitError) return reply.code(error.cause === 'address' ? 429 : 503).send({ error: error.message });
+          if (error instanceof SessionLimitError) return reply.code(error instanceof AddressLimitError ? 429 : 503).send({ error: error.message });
           throw error;
         }
       }

@@ -7,6 +7,8 @@ import { Session, type SessionRecord } from './session.ts';
 import { filesFromObject, filesToObject, type WorkspaceFiles } from './workspace.ts';
 
 export class SessionLimitError extends Error {}
+/** The client's address holds its share of the seats; other addresses may still get one. */
+export class AddressLimitError extends SessionLimitError {}
 
 /**
  * Sessions in memory, written to `<stateDir>/sessions.json` after each change (debounced), so a
@@ -47,9 +49,8 @@ export class SessionStore {
     }
     const perAddress = this.#policy.sessions.perAddress;
     if (address !== undefined && this.all().filter((session) => session.record.address === address && !this.isExpired(session)).length >= perAddress) {
-      throw new SessionLimitError(
+      throw new AddressLimitError(
         `your address already holds ${perAddress} sessions, the most one address may have here; close some tabs, or wait a few minutes for unused ones to end`,
-        { cause: 'address' },
       );
     }
     const id = randomBytes(24).toString('base64url');

@@ -3,7 +3,8 @@ import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 let sandbox: TestSandbox;
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ LAYERLAB_NETWORK_POOL: '10.201.0.0/16' });
+  // Forty learners from this one address, as a class behind one NAT would be.
+  sandbox = await startTestSandbox({ LAYERLAB_NETWORK_POOL: '10.201.0.0/16', LAYERLAB_SESSIONS_PER_ADDRESS: '100' });
 });
 afterAll(async () => {
   await sandbox?.close();
