@@ -39,9 +39,12 @@ async function checkLessonsWith(ids: string[], stateDir: string): Promise<number
   const lessons = ids.length > 0 ? ids.map((id) => library.get(id)!) : library.all();
   const docker = await prepareEngine(config, () => undefined);
   const lease = await InstanceLease.acquire(docker, { instance: config.instance, idleTtlMs: config.policy.sessions.idleTtlMs });
+  const context = createSandboxContext({ config, docker, lessons: library, log: createLogger('silent') });
   try {
-    return await proveLessons(lessons, createSandboxContext({ config, docker, lessons: library, log: createLogger('silent') }));
+    return await proveLessons(lessons, context);
   } finally {
+    // Written before its folder goes, so no save is left pending for a folder that is gone.
+    context.store.flush();
     await lease.release({ remove: true });
   }
 }

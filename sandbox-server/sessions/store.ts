@@ -117,9 +117,10 @@ export class SessionStore {
     this.changed();
   }
 
-  /** Schedules a write of the state file. */
+  /** Schedules a write of the state file (which never keeps the process alive: stopping flushes). */
   changed(): void {
     this.#saveTimer ??= setTimeout(() => this.flush(), 500);
+    this.#saveTimer.unref();
   }
 
   flush(): void {
