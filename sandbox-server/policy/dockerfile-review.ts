@@ -92,7 +92,6 @@ class BuildArgs {
   values(mapping: Map<string, string | undefined> = this.allowed): Map<string, string> {
     const values = new Map<string, string>();
     for (const key of new Set([...mapping.keys(), ...BUILTIN_ARGS])) {
-      if (!mapping.has(key) && !BUILTIN_ARGS.includes(key)) continue;
       const value = this.#value(key, mapping);
       if (value !== undefined) values.set(key, value);
     }

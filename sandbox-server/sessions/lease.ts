@@ -211,9 +211,9 @@ export async function leaseStates(docker: Docker): Promise<Map<string, LeaseStat
   return states;
 }
 
-/** Dead leases old enough that nothing they protected can still be alive. */
-export async function removeDeadLeases(docker: Docker, olderThanMs: number, now = Date.now()): Promise<void> {
-  for (const [instance, state] of await leaseStates(docker)) {
+/** Removes dead leases old enough that nothing they protected can still be alive. */
+export async function removeDeadLeases(docker: Docker, states: Map<string, LeaseState>, olderThanMs: number, now = Date.now()): Promise<void> {
+  for (const [instance, state] of states) {
     if (state.alive || now - (state.goneSince ?? now) < olderThanMs) continue;
     await docker.getContainer(leaseContainerName(instance)).remove({ force: true }).catch(() => undefined);
   }

@@ -67,12 +67,13 @@ export class Reaper {
         await removeNamespace(this.#docker, session.record.namespace);
         report.removedNamespaces.push(session.record.namespace);
       }
-      for (const namespace of await this.#orphans(now)) {
+      const leases = await leaseStates(this.#docker);
+      for (const namespace of await this.#orphans(now, leases)) {
         await removeNamespace(this.#docker, namespace);
         report.removedNamespaces.push(namespace);
       }
       // A lease dead this long protected nothing that has not expired by now.
-      await removeDeadLeases(this.#docker, this.#hardTtlMs, now);
+      await removeDeadLeases(this.#docker, leases, this.#hardTtlMs, now);
     } catch (error) {
       if (!isEngineDown(error)) this.#log.warn({ err: error }, 'reaper pass failed; it will try again');
     }
@@ -87,10 +88,9 @@ export class Reaper {
    * tags whose namespace has no live network (images carry no labels; the network marks a
    * namespace as alive).
    */
-  async #orphans(now: number): Promise<Set<string>> {
+  async #orphans(now: number, leases: Map<string, LeaseState>): Promise<Set<string>> {
     const orphans = new Set<string>();
     const live = new Set<string>();
-    const leases = await leaseStates(this.#docker);
     // Images are listed before networks: a namespace's network always exists before its images.
     const images = await this.#docker.listImages();
     const networks = await this.#docker.listNetworks({ filters: { label: [LABEL.session] } });
