@@ -35,9 +35,31 @@ export async function makeBuildContext(files: WorkspaceFiles, dockerfilePath: st
 }
 
 /**
- * Whether a workspace file is an archive ADD would unpack on the host's disk: plain tar (the only
- * kind that survives as workspace text) or bzip2.
+ * Whether a workspace file is an archive ADD would unpack on the host's disk, judged on the bytes
+ * the context will hold, as dockerd judges them: a bzip2 header, or a first block that Go's tar
+ * reader takes for a header (its checksum adds up, whatever the format: V7, USTAR, GNU, PAX).
+ * Other compressed formats start with bytes that UTF-8 text can't hold.
  */
 export function holdsArchive(files: WorkspaceFiles): boolean {
-  return [...files.values()].some((content) => content.slice(257, 262) === 'ustar' || /^BZh[1-9]1AY&SY/.test(content));
+  return [...files.values()].some((content) => {
+    const bytes = Buffer.from(content);
+    return bytes.subarray(0, 3).toString('latin1') === 'BZh' || isTarHeader(bytes);
+  });
+}
+
+function isTarHeader(bytes: Buffer): boolean {
+  if (bytes.length < 512) return false;
+  const field = bytes.subarray(148, 156).toString('latin1');
+  const digits = field.split('\0')[0]!.trim();
+  if (!/^[0-7]{1,8}$/.test(digits)) return false;
+  const expected = parseInt(digits, 8);
+  let unsigned = 0;
+  let signed = 0;
+  for (let index = 0; index < 512; index++) {
+    // The checksum is summed with its own field read as spaces.
+    const byte = index >= 148 && index < 156 ? 0x20 : bytes[index]!;
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return expected === unsigned || expected === signed;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { SandboxPolicy } from '../config/policy.ts';
+import { eventError, readEngineStream } from '../engine/engine-streams.ts';
 import { daemonError, engineMessage, isNotFound } from '../engine/errors.ts';
 import { catalogueReferences } from '../images/catalogue.ts';
 import { allowsBaseImage, availableBaseImages } from '../policy/lesson-policy.ts';
@@ -143,7 +144,7 @@ export async function runBuild(
       // The engine takes several t= tags; dockerode's type allows one, its query builder repeats arrays.
     } as unknown as Docker.ImageBuildOptions);
 
-    const outcome = await followBuild(deps.docker, stream, (text) => {
+    const outcome = await followBuild(stream, (text) => {
       const shown = toLearner(text);
       tracker.push(shown);
       if (!request.quiet) output.out(shown);
@@ -206,23 +207,19 @@ interface BuildOutcome {
   error?: string;
 }
 
-/** followProgress buffers every event, so the stream is read here with a cap on what is kept. */
-function followBuild(docker: Docker, stream: NodeJS.ReadableStream, onText: (text: string) => void): Promise<BuildOutcome> {
-  return new Promise((resolve) => {
-    const outcome: BuildOutcome = {};
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null) => {
-        if (error && !outcome.error) outcome.error = engineMessage(error);
-        resolve(outcome);
-      },
-      (event: { stream?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string } }) => {
-        if (event.stream) onText(event.stream);
-        if (event.aux?.ID) outcome.imageId = event.aux.ID;
-        if (event.error) outcome.error = event.errorDetail?.message ?? event.error;
-      },
-    );
-  });
+/** Follows the build's progress stream, keeping nothing of its output but what the caller shows. */
+async function followBuild(stream: NodeJS.ReadableStream, onText: (text: string) => void): Promise<BuildOutcome> {
+  const outcome: BuildOutcome = {};
+  try {
+    await readEngineStream(stream, (event) => {
+      if (event.stream) onText(event.stream);
+      if (event.aux?.ID) outcome.imageId = event.aux.ID;
+      outcome.error = eventError(event) ?? outcome.error;
+    });
+  } catch (error) {
+    outcome.error ??= engineMessage(error);
+  }
+  return outcome;
 }
 
 /**

@@ -13,15 +13,26 @@ export interface BuildStep {
   stage: number;
 }
 
+/**
+ * The builder's own lines are short; a RUN step's output may be one endless line. Only this much
+ * of a line is kept while it waits for its end, so reading the output stays linear in its size.
+ */
+const MAX_LINE = 4096;
+
 export class BuildStepTracker {
   readonly steps: BuildStep[] = [];
   #partial = '';
   #stage = -1;
 
   push(text: string): void {
-    const lines = (this.#partial + text).split('\n');
-    this.#partial = lines.pop() ?? '';
-    for (const line of lines) this.#line(line.replace(/\r$/, ''));
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      const line = this.#partial + text.slice(start, Math.min(newline, start + MAX_LINE));
+      this.#partial = '';
+      this.#line(line.endsWith('\r') ? line.slice(0, -1) : line);
+      start = newline + 1;
+    }
+    if (this.#partial.length < MAX_LINE) this.#partial += text.slice(start, start + MAX_LINE - this.#partial.length);
   }
 
   #line(line: string): void {

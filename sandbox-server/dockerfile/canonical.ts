@@ -1,7 +1,7 @@
 import type { CommandLine, Instruction } from './instructions.ts';
 import { continuation } from './parser.ts';
 import { DockerfileSyntaxError, MAX_LINE_BYTES } from './source.ts';
-import { serializeWord, type Word } from './words.ts';
+import { serializeWord, UnwritableWordError, type Word } from './words.ts';
 
 /**
  * The one spelling the engine is given: each instruction on one line, no directives (so the
@@ -15,7 +15,13 @@ import { serializeWord, type Word } from './words.ts';
 export type FromTarget = string;
 
 export function canonicalLine(instruction: Instruction, from?: FromTarget): string {
-  const line = render(instruction, from);
+  let line: string;
+  try {
+    line = render(instruction, from);
+  } catch (error) {
+    if (error instanceof UnwritableWordError) throw new DockerfileSyntaxError(error.message, instruction.line);
+    throw error;
+  }
   if (Buffer.byteLength(line) > MAX_LINE_BYTES) {
     throw new DockerfileSyntaxError(`the instruction is longer than the ${MAX_LINE_BYTES} bytes the engine reads on one line`, instruction.line);
   }

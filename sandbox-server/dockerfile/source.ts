@@ -74,8 +74,11 @@ function checkCharacters(line: string, number: number): void {
   }
 }
 
-/** Why a character outside printable ASCII can't be used, or undefined when it can. */
-function problemWith(point: number): string | undefined {
+/**
+ * Why a character outside printable ASCII can't be used, or undefined when it can. Also asked of
+ * every word the canonical text writes, since a JSON escape (`\u000b`, `\n`) decodes to anything.
+ */
+export function problemWith(point: number): string | undefined {
   if (NAMED[point]) return NAMED[point];
   if (point >= 0xd800 && point <= 0xdfff) return 'text that is not valid Unicode; retype the line';
   const name = `U+${point.toString(16).toUpperCase().padStart(4, '0')}`;

@@ -1,3 +1,5 @@
+import { problemWith } from './source.ts';
+
 /**
  * The engine's word lexer (buildkit's frontend/dockerfile/shell, as vendored in Docker 20.10),
  * which the classic builder runs over the arguments of ADD, COPY, ENV, LABEL, ARG, WORKDIR, USER,
@@ -25,6 +27,9 @@ export function writtenWord(word: Word): string {
 }
 
 export class WordSyntaxError extends Error {}
+
+/** A word holding a character that no spelling can carry to the engine unchanged. */
+export class UnwritableWordError extends Error {}
 
 /** A word that refers to no variable is its own value. */
 export function literalValue(word: Word): string | undefined {
@@ -254,11 +259,17 @@ class PartsBuilder {
 
 export class WordEvaluationError extends Error {}
 
+/** What a word is evaluated against: the engine's environment for that instruction. */
+export interface Environment {
+  get(name: string): string | undefined;
+  has(name: string): boolean;
+}
+
 /**
  * The word's value in this environment, as ProcessWord computes it: an unset variable is empty,
  * and `?` fails with the engine's message.
  */
-export function evaluateWord(word: Word, env: ReadonlyMap<string, string>): string {
+export function evaluateWord(word: Word, env: Environment): string {
   let value = '';
   for (const part of word) {
     if (part.kind === 'text') {
@@ -272,7 +283,7 @@ export function evaluateWord(word: Word, env: ReadonlyMap<string, string>): stri
   return value;
 }
 
-function evaluateModified(part: Extract<WordPart, { kind: 'modified' }>, env: ReadonlyMap<string, string>): string {
+function evaluateModified(part: Extract<WordPart, { kind: 'modified' }>, env: Environment): string {
   const found = env.has(part.name);
   const current = env.get(part.name) ?? '';
   const word = evaluateWord(part.word, env);
@@ -305,6 +316,11 @@ function serializeParts(word: Word): string {
   for (const part of word) {
     if (part.kind === 'text') {
       for (const ch of part.text) {
+        const point = ch.codePointAt(0)!;
+        // The engine's line parsers split on \v, \f and \r, and a backslash before a newline joins
+        // the next line: such a character, however it got into the word, has no safe spelling.
+        const problem = ch === '\t' || (point >= 0x20 && point < 0x7f) ? undefined : problemWith(point);
+        if (problem) throw new UnwritableWordError(`a word holds ${problem}`);
         if (ch === ' ' || ch === '\t') out += `'${ch}'`;
         else if ((ch.charCodeAt(0) < 0x80 && !PLAIN.test(ch)) || (out === '' && ch === '-')) out += `\\${ch}`;
         else out += ch;

@@ -27,7 +27,6 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     // read into Maps (session-routes.ts), so a file may be called that like any other name.
     onProtoPoisoning: 'ignore',
   });
-  refuseUnknownHosts(app, allowedHostnames(context.config));
   await app.register(helmet, {
     // The lesson page is its own: no other site may frame it (clickjacking) or run script in it.
     contentSecurityPolicy: {
@@ -52,6 +51,8 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     strictTransportSecurity: context.config.secureCookies,
     crossOriginEmbedderPolicy: false,
   });
+  // After the headers, so a refusal carries them too.
+  refuseUnknownHosts(app, allowedHostnames(context.config));
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });

@@ -43,12 +43,27 @@ export function unknownHostMessage(host: string | undefined): string {
 }
 
 /**
- * Every plain request. A WebSocket upgrade is refused by its own route's checks instead (see
- * terminal-socket.ts), because a reply from this early hook would leave the upgraded socket open.
+ * Every request, upgrades included. An upgrade request owns its socket (no reply through Fastify
+ * would end it, and it would stay open), so its refusal is written on the socket, which is closed.
  */
 export function refuseUnknownHosts(app: FastifyInstance, allowed: Set<string>): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.headers.upgrade || hostAllowed(request.headers.host, allowed)) return;
-    return reply.code(421).type('text/plain').send(unknownHostMessage(request.headers.host));
+    if (hostAllowed(request.headers.host, allowed)) return;
+    const message = unknownHostMessage(request.headers.host);
+    if (!request.headers.upgrade) return reply.code(421).type('text/plain').send(message);
+    reply.hijack();
+    request.raw.socket.end(
+      [
+        'HTTP/1.1 421 Misdirected Request',
+        'Content-Type: text/plain; charset=utf-8',
+        `Content-Length: ${Buffer.byteLength(message)}`,
+        "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'",
+        'X-Frame-Options: DENY',
+        'X-Content-Type-Options: nosniff',
+        'Connection: close',
+        '',
+        message,
+      ].join('\r\n'),
+    );
   });
 }

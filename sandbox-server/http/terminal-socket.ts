@@ -3,7 +3,6 @@ import type { WebSocket } from 'ws';
 import type { SandboxContext } from '../context.ts';
 import { ClientMessage, type TerminalMode } from '../terminal/protocol.ts';
 import { TerminalSession } from '../terminal/terminal-session.ts';
-import { allowedHostnames, hostAllowed, unknownHostMessage } from './hosts.ts';
 import { originAllowed } from './origin.ts';
 import { sessionFromRequest } from './session-cookie.ts';
 
@@ -20,7 +19,6 @@ interface TerminalQuery {
 
 export function registerTerminalSocket(app: FastifyInstance, context: SandboxContext): void {
   const socketsBySession = new Map<string, Set<WebSocket>>();
-  const allowedHosts = allowedHostnames(context.config);
 
   app.get<{ Querystring: TerminalQuery }>(
     '/api/terminal',
@@ -28,9 +26,6 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
       websocket: true,
       // Runs before the upgrade, so a refused handshake never becomes a socket.
       preValidation: async (request, reply) => {
-        if (!hostAllowed(request.headers.host, allowedHosts)) {
-          return reply.code(421).type('text/plain').send(unknownHostMessage(request.headers.host));
-        }
         if (!originAllowed(request, context.config.allowedOrigins)) {
           return reply.code(403).send({ error: 'the terminal socket must be opened by the Layerlab page (Origin check)' });
         }

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { eventError, readEngineStream } from './engine-streams.ts';
+import { eventError, readEngineStream } from '../engine/engine-streams.ts';
 
 /** How many lines of build output are kept to explain a failed build. */
 const KEPT_BUILD_LINES = 20;

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { eventError, readEngineStream } from './engine-streams.ts';
+import { eventError, readEngineStream } from '../engine/engine-streams.ts';
 
 /** Long enough for a small image on a slow link to start arriving; short enough not to stall start-up. */
 export const PULL_TIMEOUT_MS = 20_000;

@@ -3,7 +3,7 @@ import { canonicalLine } from '../dockerfile/canonical.ts';
 import { instructionFromNode, type Instruction } from '../dockerfile/instructions.ts';
 import { parseDockerfile, type ParsedDockerfile } from '../dockerfile/parser.ts';
 import { DockerfileSyntaxError } from '../dockerfile/source.ts';
-import { evaluateWord, hasVariables, literalValue, WordEvaluationError, writtenWord, type Word } from '../dockerfile/words.ts';
+import { evaluateWord, hasVariables, literalValue, WordEvaluationError, writtenWord, type Environment, type Word } from '../dockerfile/words.ts';
 import { isClassRegistry } from '../registry/address.ts';
 import { underProc } from './proc-paths.ts';
 import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
@@ -97,6 +97,11 @@ class BuildArgs {
     }
     return values;
   }
+
+  /** One declared (or built-in) arg's value, without building the whole map. */
+  value(key: string, mapping: Map<string, string | undefined> = this.allowed): string | undefined {
+    return mapping.has(key) || BUILTIN_ARGS.includes(key) ? this.#value(key, mapping) : undefined;
+  }
 }
 
 interface Stage {
@@ -159,8 +164,9 @@ export async function reviewDockerfile(text: string, options: ReviewOptions): Pr
         lines.push(canonicalLine(instruction, target));
       } else if (!stage) {
         if (instruction.kind !== 'ARG') throw new DockerfileSyntaxError('no build stage in current context', instruction.line);
+        // The whole instruction is expanded in the environment it starts with (processMetaArg).
+        const env = args.values(args.meta);
         for (const arg of instruction.args) {
-          const env = args.values(args.meta);
           const key = evaluate(arg.key, env, instruction.line);
           const value = arg.value && evaluate(arg.value, env, instruction.line);
           args.meta.set(key, value);
@@ -177,10 +183,34 @@ export async function reviewDockerfile(text: string, options: ReviewOptions): Pr
       else throw error;
     }
   }
-  review.canonical = `${lines.join('\n')}\n`;
   review.sourceLines = instructions.map((instruction) => instruction.line);
   review.sourceText = parsed.nodes.map((node) => node.original.trim());
+  if (problems.length > 0) return review;
+  // The engine's parser (ported in ../dockerfile) must read the canonical text back into the very
+  // instructions reviewed; any that it would read otherwise is refused, so no new spelling bug in
+  // the writer can reach the engine.
+  const differs = firstDifference(lines);
+  if (differs !== undefined) {
+    report(review.sourceLines[Math.min(differs, review.sourceLines.length - 1)]!, "this instruction can't be written in a spelling the engine is sure to read the same way; simplify it");
+    return review;
+  }
+  review.canonical = `${lines.join('\n')}\n`;
   return review;
+}
+
+/** The first canonical line the parser reads back differently (or not as one line), if any. */
+function firstDifference(lines: string[]): number | undefined {
+  let reread: string[];
+  try {
+    reread = parseDockerfile(`${lines.join('\n')}\n`).nodes.map((node) => {
+      const instruction = instructionFromNode(node, '\\');
+      return canonicalLine(instruction, instruction.kind === 'FROM' ? literalValue(instruction.base) : undefined);
+    });
+  } catch {
+    return 0;
+  }
+  for (let index = 0; index < Math.max(lines.length, reread.length); index++) if (lines[index] !== reread[index]) return index;
+  return undefined;
 }
 
 async function reviewFrom(
@@ -334,11 +364,10 @@ function reviewInstruction(
     }
     case 'ARG': {
       if (mode !== 'onbuild') {
-        for (const arg of instruction.args) {
-          const current = env();
-          const key = evaluate(arg.key, current, instruction.line);
-          args.allowed.set(key, arg.value && evaluate(arg.value, current, instruction.line));
-        }
+        // Expanded as a whole in the environment before it (evaluator.go, dispatch), then declared.
+        const current = env();
+        const declared = instruction.args.map((arg) => [evaluate(arg.key, current, instruction.line), arg.value && evaluate(arg.value, current, instruction.line)] as const);
+        for (const [key, value] of declared) args.allowed.set(key, value);
       }
       return canonicalLine(instruction);
     }
@@ -370,7 +399,7 @@ function reviewAddSources(sources: Word[], options: ReviewOptions): void {
   if (options.contextHasArchive) throw new RefusedError(`ADD would unpack the archive in your workspace, which isn't allowed here; use COPY`);
 }
 
-function evaluate(word: Word, env: ReadonlyMap<string, string>, line: number): string {
+function evaluate(word: Word, env: Environment, line: number): string {
   try {
     return evaluateWord(word, env);
   } catch (error) {
@@ -390,11 +419,15 @@ function environment(entries: string[]): Map<string, string> {
   return env;
 }
 
-/** runConfig.Env plus the build args this stage declared, ENV winning (evaluator.go, dispatch). */
-function effectiveEnvironment(stage: Stage, args: BuildArgs): Map<string, string> {
-  const env = new Map(stage.env);
-  for (const [key, value] of args.values()) if (!env.has(key)) env.set(key, value);
-  return env;
+/**
+ * runConfig.Env plus the build args this stage declared, ENV winning (evaluator.go, dispatch):
+ * a view, not a copy, since an instruction may ask it thousands of times.
+ */
+function effectiveEnvironment(stage: Stage, args: BuildArgs): Environment {
+  return {
+    get: (name) => (stage.env.has(name) ? stage.env.get(name) : args.value(name)),
+    has: (name) => stage.env.has(name) || args.value(name) !== undefined,
+  };
 }
 
 /** normalizeWorkdir: a relative path joins the current one (and is cleaned); an absolute one stays. */

@@ -179,6 +179,13 @@ describe('every spelling of a refused Dockerfile construct is refused or harmles
       `FROM triggered\n`,
       `FROM triggered-spaced\n`,
       `FROM busybox\nCOPY ${url} /a\n`,
+      // Control characters that JSON escapes decode to: the engine's word splitting and line
+      // continuation read them, so no canonical spelling may carry one (the outside review's finding).
+      ...['\\u000b', '\\u000c', '\\r', '\\n', '\\u0085', '\\u00a0', '\\u2028', '\\t'].flatMap((escape) => [
+        `FROM busybox\nADD ["app.txt${escape}${url}", "/d/"]\n`,
+        `FROM busybox\nCOPY ["app.txt${escape}${url}", "/d/"]\n`,
+        `FROM busybox\nVOLUME ["a${escape}#"]\nADD app.txt /x\nADD ["${url}", "/y"]\n`,
+      ]),
     ];
     tallies.add = await corpus(spellings, async () => undefined);
     expect(connections).toBe(0);
@@ -244,6 +251,10 @@ describe('every spelling of a refused Dockerfile construct is refused or harmles
       'FROM busybox\nRUN <<CMD\nFROM forbidden-base:1\nCMD\n',
       'FROM busybox\nONBUILD FROM forbidden-base:1\n',
       'FROM busybox AS forbidden-base\nFROM forbidden-base\nCMD ["true"]\n',
+      // A newline decoded from JSON would join the next canonical line, a stage with it.
+      `FROM busybox\nVOLUME ["a\\n#"]\nFROM busybox AS secret\nFROM secret\nRUN cat /secret\n`,
+      `FROM busybox\nLABEL ["x\\n#"]\nFROM busybox AS ${otherId.slice(7, 19).replace(/^[0-9]+/, 'a')}\nFROM ${otherId.slice(7, 19)}\n`,
+      `FROM busybox\nENV ["a\\u000b#"]\nFROM busybox AS forbidden\nFROM forbidden\n`,
     ];
     tallies.from = await corpus(spellings, expectNothingForbidden);
     expect(tallies.from.refused).toBeGreaterThan(40);
@@ -298,6 +309,7 @@ describe('every spelling of a refused Dockerfile construct is refused or harmles
       'FROM busybox AS forbidden\nFROM busybox\nCOPY --from=forbidden /bin/busybox /s\n',
       'FROM busybox AS forbidden\nFROM busybox\nCOPY --from=Forbidden /bin/busybox /s\n',
       'FROM busybox AS stage\nFROM busybox\nCOPY --from=00 /bin/busybox /s\n',
+      'FROM busybox\nVOLUME ["a\\n#"]\nFROM busybox AS secret\nFROM busybox\nCOPY --from=secret /secret /s\n',
     ];
     tallies.copyFrom = await corpus(spellings, expectNothingForbidden);
     expect(tallies.copyFrom.refused).toBeGreaterThan(40);

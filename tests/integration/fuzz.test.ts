@@ -111,6 +111,11 @@ describe('adversarial input', () => {
       `FROM busybox\nHEALTHCHECK ${'--interval=1s '.repeat(4000)}CMD true\n`,
       `FROM busybox\nRUN ${'\t'.repeat(60_000)}x\n`,
       `\uFEFF${'\r\n'.repeat(50_000)}FROM busybox\n`,
+      // The outside review's: many ENV keys, then an ARG of thousands of names (each once copied the environment).
+      `FROM busybox\nENV ${Array.from({ length: 7000 }, (_, i) => `k${i}=1`).join(' ')}\nENV ${Array.from({ length: 7000 }, (_, i) => `j${i}=1`).join(' ')}\nARG ${'a '.repeat(6000)}\nADD http://refused.example/ /x\n`,
+      // A step whose output is one endless line (the build output was once re-read per chunk;
+      // tests/unit/build-steps.test.ts pushes 50 MB of it through the reader).
+      `FROM busybox\nRUN head -c 10000000 /dev/zero | tr "\\0" b && echo ${Date.now()}\n`,
     ];
     for (const dockerfile of dockerfiles) {
       await learner.setFiles({ Dockerfile: dockerfile });

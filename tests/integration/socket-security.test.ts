@@ -205,6 +205,11 @@ describe('DNS rebinding', () => {
     expect(session.headers['set-cookie']).toBeUndefined();
     expect(session.body).toBe(`This Layerlab server is not served as evil.example:${port}; an operator can add the name to LAYERLAB_ALLOWED_HOSTS.\n`);
     expect((await requestWithHost(`evil.example:${port}`, 'GET', '/api/health')).status).toBe(421);
+    // A stray Upgrade header doesn't skip the check, and the refusal carries the security headers.
+    const upgraded = await requestWithHost(`evil.example:${port}`, 'POST', '/api/session', { ...json, upgrade: 'foo', connection: 'upgrade' });
+    expect(upgraded.status).toBe(421);
+    expect(upgraded.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(upgraded.headers['x-content-type-options']).toBe('nosniff');
     expect(await handshake({ host: `evil.example:${port}`, origin: `http://evil.example:${port}`, cookie: learner.cookie })).toBe(421);
   });
 

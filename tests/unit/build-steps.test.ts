@@ -20,3 +20,17 @@ describe('BuildStepTracker', () => {
     expect(tracker.stageResults()).toEqual(['222222222222', '333333333333']);
   });
 });
+
+describe('a RUN step that prints one endless line', () => {
+  it('is read in time linear in its size, and the steps after it are still seen', () => {
+    const tracker = new BuildStepTracker();
+    tracker.push('Step 1/2 : FROM busybox\n ---> 0123456789ab\nStep 2/2 : RUN yes | tr -d "\\n"\n');
+    const chunk = 'y'.repeat(64 * 1024);
+    for (let i = 0; i < 800; i++) tracker.push(chunk);
+    tracker.push('\n ---> ba9876543210\n');
+    expect(tracker.steps.map((step) => [step.index, step.imageId])).toEqual([
+      [1, '0123456789ab'],
+      [2, 'ba9876543210'],
+    ]);
+  });
+});

@@ -168,4 +168,20 @@ describe('reviewDockerfile', () => {
     expect(result.problems).toEqual([]);
     expect(result.notes[0]).toMatch(/ignored: this sandbox builds with the classic builder/);
   });
+
+  it('refuses a word that decodes to a character no spelling carries to the engine unchanged', async () => {
+    for (const escape of ['\\u000b', '\\u000c', '\\r', '\\n', '\\u0000', '\\u00a0']) {
+      const result = await review(`FROM busybox\nADD ["a${escape}http://127.0.0.1:9999/x", "/d/"]\n`);
+      expect(result.problems[0]?.message, escape).toMatch(/^a word holds (a control character|a non-breaking space|a carriage return)/);
+      expect(result.canonical).toBe('');
+    }
+    expect((await review('FROM busybox\nVOLUME ["a\\n#"]\nFROM busybox AS s\nFROM s\n')).problems[0]).toMatchObject({ line: 2 });
+    // A tab is a blank every parser agrees on.
+    expect((await review('FROM busybox\nCOPY ["a\\tb", "/d/"]\n')).canonical).toBe(`FROM ${id('a')}\nCOPY ["a'\\t'b","/d/"]\n`);
+  });
+
+  it('expands each ARG instruction as a whole in the environment it starts with, as the engine does', async () => {
+    const result = await review('FROM busybox\nARG A=1 B=x$A\nWORKDIR /$B\n');
+    expect(result.canonical).toBe(`FROM ${id('a')}\nARG A=1 B=x\${A}\nWORKDIR /x\n`);
+  });
 });

@@ -1,4 +1,4 @@
-import type Docker from 'dockerode';
+import { eventError, readEngineStream, type EngineEvent } from '../../engine/engine-streams.ts';
 import { engineMessage } from '../../engine/errors.ts';
 import { CLASS_REGISTRY, isClassRegistry } from '../../registry/address.ts';
 import { engineAuthConfig } from '../../registry/credentials.ts';
@@ -9,42 +9,31 @@ import { parseImageName, UsageError } from './spec.ts';
 
 /**
  * `docker push` and registry pulls, against the class registry. The engine talks to it as
- * `localhost:<port>/<ns>/NAME`; the learner reads and types `localhost:<port>/NAME`.
+ * `localhost:<port>/<ns>/NAME`; the learner reads and types `localhost:5000/NAME`.
  */
 
-interface ProgressEvent {
-  status?: string;
+interface ProgressEvent extends EngineEvent {
   id?: string;
-  progressDetail?: { current?: number };
-  error?: string;
-  errorDetail?: { message?: string };
 }
 
 /** Byte-count updates are progress bars in a TTY docker CLI; printed as lines they are noise. */
 const PROGRESS_ONLY = new Set(['Downloading', 'Extracting', 'Pushing', 'Waiting']);
 
 /** Streams push or pull progress as the docker CLI prints it without a TTY: one line per step. */
-function followProgress(docker: Docker, stream: NodeJS.ReadableStream, context: CommandContext): Promise<void> {
+async function followProgress(stream: NodeJS.ReadableStream, context: CommandContext): Promise<void> {
   const { io, engine } = context;
-  return new Promise((resolve, reject) => {
-    let failure: string | undefined;
-    docker.modem.followProgress(
-      stream,
-      (error: Error | null) => {
-        const message = failure ?? (error ? engineMessage(error) : undefined);
-        if (message) reject(new UsageError(engine.namespace.scrub(message)));
-        else resolve();
-      },
-      (event: ProgressEvent) => {
-        if (event.error) {
-          failure = event.errorDetail?.message ?? event.error;
-          return;
-        }
-        if (!event.status || PROGRESS_ONLY.has(event.status)) return;
-        io.out(engine.namespace.scrub(`${event.id ? `${event.id}: ` : ''}${ownStatus(event.status, engine.namespace.id)}\n`));
-      },
-    );
-  });
+  let failure: string | undefined;
+  try {
+    await readEngineStream(stream, (event) => {
+      const progress = event as ProgressEvent;
+      failure = eventError(event) ?? failure;
+      if (failure || !progress.status || PROGRESS_ONLY.has(progress.status)) return;
+      io.out(engine.namespace.scrub(`${progress.id ? `${progress.id}: ` : ''}${ownStatus(progress.status, engine.namespace.id)}\n`));
+    });
+  } catch (error) {
+    failure ??= engineMessage(error);
+  }
+  if (failure) throw new UsageError(engine.namespace.scrub(failure));
 }
 
 /**
@@ -86,7 +75,7 @@ export async function pullFromRegistry(context: CommandContext, ref: ImageRefere
     throw new UsageError(`Error response from daemon: ${engine.namespace.scrub(engineMessage(error))}`);
   }
   try {
-    await followProgress(services.docker, stream, context);
+    await followProgress(stream, context);
   } catch (error) {
     if (error instanceof UsageError) throw new UsageError(`Error response from daemon: ${error.message}`);
     throw error;
@@ -119,7 +108,7 @@ const push: DockerCommand = {
       throw new UsageError(engine.namespace.scrub(engineMessage(error)));
     }
     const quietIo = { ...context, io: { ...io, out: () => undefined } };
-    await followProgress(services.docker, stream, flags.bools.has('quiet') ? quietIo : context);
+    await followProgress(stream, flags.bools.has('quiet') ? quietIo : context);
     if (flags.bools.has('quiet')) io.out(`${wanted}\n`);
     return 0;
   },

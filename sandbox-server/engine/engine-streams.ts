@@ -7,11 +7,14 @@ export interface EngineEvent {
   aux?: { ID?: string };
 }
 
+/** The engine writes one message per line; a line longer than this ends the stream as an error. */
+const MAX_MESSAGE = 16 * 1024 ** 2;
+
 /**
  * Reads a newline-delimited JSON progress stream, handing each event over as it arrives.
- * dockerode's followProgress keeps every event in memory; a long apt-get install does not
- * need that. Note that the engine reports a failed build inside the stream, with status 200,
- * so callers must look at `error` on each event.
+ * dockerode's followProgress keeps every event in memory, so a build that prints a gigabyte would
+ * hold a gigabyte; nothing is kept here but the unfinished line. Note that the engine reports a
+ * failed build inside the stream, with status 200, so callers must look at `error` on each event.
  */
 export async function readEngineStream(
   stream: NodeJS.ReadableStream,
@@ -30,10 +33,15 @@ export async function readEngineStream(
     }
   };
   for await (const chunk of stream) {
-    pending += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    lines.forEach(handle);
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      handle(pending + text.slice(start, newline));
+      pending = '';
+      start = newline + 1;
+    }
+    pending += text.slice(start);
+    if (pending.length > MAX_MESSAGE) throw new Error('the engine sent a progress message over 16 MiB');
   }
   handle(pending);
 }
