@@ -19,11 +19,18 @@ try {
 // engine (`layerlab lessons check`: its solution passes its checks, its starter doesn't); then the
 // browser tier: Playwright with Debian's Chromium against `layerlab serve`, which builds the site.
 // LAYERLAB_LESSONS=0 skips the lessons, LAYERLAB_E2E=0 the browser.
-const tiers: [string, string[]][] = [['node_modules/.bin/vitest', ['run', ...process.argv.slice(2)]]];
-if (process.env.LAYERLAB_LESSONS !== '0') tiers.push(['bin/layerlab.js', ['lessons', 'check']]);
-if (process.env.LAYERLAB_E2E !== '0') tiers.push(['node_modules/.bin/playwright', ['test']]);
-for (const [tool, args] of tiers) {
+// Each tier has a generous ceiling (a full run takes about 10 minutes on 2 cores), so a hang fails
+// in minutes with its name instead of holding CI until its own limit.
+const MINUTE = 60_000;
+const tiers: [string, string[], number][] = [['node_modules/.bin/vitest', ['run', ...process.argv.slice(2)], 25 * MINUTE]];
+if (process.env.LAYERLAB_LESSONS !== '0') tiers.push(['bin/layerlab.js', ['lessons', 'check'], 10 * MINUTE]);
+if (process.env.LAYERLAB_E2E !== '0') tiers.push(['node_modules/.bin/playwright', ['test'], 15 * MINUTE]);
+for (const [tool, args, timeout] of tiers) {
   // This Node (npm's, from node_modules/.bin) runs every tool, whatever node is first on PATH.
-  const result = spawnSync(process.execPath, [tool, ...args], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [tool, ...args], { stdio: 'inherit', timeout, killSignal: 'SIGKILL' });
+  if (result.error || result.signal) {
+    console.error(`npm test: ${tool} ${args.join(' ')} did not finish within ${timeout / MINUTE} minutes${result.signal ? ` and was stopped (${result.signal})` : `: ${result.error?.message}`}`);
+    process.exit(1);
+  }
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

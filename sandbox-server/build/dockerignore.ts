@@ -22,7 +22,6 @@ const waiting = new Map<number, { resolve: (ignored: string[]) => void; reject: 
 function ignoreWorker(): Worker {
   if (worker) return worker;
   const started = new Worker(new URL('./ignore-worker.ts', import.meta.url));
-  started.unref();
   started.on('message', (message: { id: number; ignored?: string[]; error?: string }) => {
     const pending = waiting.get(message.id);
     if (!pending) return;
@@ -41,6 +40,9 @@ function ignoreWorker(): Worker {
   };
   started.on('error', fail);
   started.on('exit', () => fail(new WorkspaceError('.dockerignore could not be applied; try the build again')));
+  // Last: a listener added after unref() refs the thread again, and it would keep a finished
+  // `layerlab lessons check` from exiting.
+  started.unref();
   worker = started;
   return started;
 }

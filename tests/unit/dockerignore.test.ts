@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ignoredPaths, ignorePatterns } from '../../sandbox-server/build/dockerignore.ts';
 
@@ -36,5 +37,13 @@ describe('.dockerignore', () => {
     expect(result).toMatch(/^(applied|\.dockerignore took longer than 2 s to apply; simplify its patterns)$/);
     // The event loop kept turning while the worker matched.
     expect(ticks).toBeGreaterThan(10);
+  });
+
+  it('lets a process that applied one exit (its worker thread never holds it)', () => {
+    // No --input-type: the worker thread inherits the parent's flags and would refuse to load its file.
+    const script = `import { ignoredPaths } from './sandbox-server/build/dockerignore.ts';\nawait ignoredPaths(new Map([['.dockerignore', '*.log']]), ['a.log']);`;
+    const child = spawnSync(process.execPath, ['--eval', script], { timeout: 20_000, encoding: 'utf8' });
+    expect(child.signal, child.stderr).toBeNull();
+    expect(child.status, child.stderr).toBe(0);
   });
 });
