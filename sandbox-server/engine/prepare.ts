@@ -1,21 +1,23 @@
 import type Docker from 'dockerode';
 import { checkBuildCgroups } from '../build/cgroup.ts';
 import type { ServerConfig } from '../config/server.ts';
-import { ensureCatalogue } from '../images/ensure.ts';
+import { ensureCatalogue, ensureServerImages } from '../images/ensure.ts';
 import { ensureRegistry } from '../registry/process.ts';
+import { WORKBENCH_IMAGE } from '../workbench/image.ts';
 import { ensureEngine } from './provision.ts';
 import { checkRuncFixed } from './runc-check.ts';
 import { checkEngineEnforcesLimits, engineDefaultsToNoNewPrivileges } from './selftest.ts';
 
 /**
  * Everything the sandbox needs from the machine before it serves anyone: an engine that answers,
- * the base-image catalogue, limits the kernel really enforces, a runc with the fix for
+ * the base-image catalogue and the workbench image, limits the kernel really enforces, a runc with the fix for
  * CVE-2024-21626, build cgroups it can make, and the class registry.
  * `npm start` and `npm test` both go through here.
  */
 export async function prepareEngine(config: ServerConfig, log: (line: string) => void): Promise<Docker> {
   const docker = await ensureEngine({ logDir: config.logDir, log });
   await ensureCatalogue(docker, { log, pull: process.env.LAYERLAB_PULL !== '0' });
+  await ensureServerImages(docker, [WORKBENCH_IMAGE], { log });
   await checkEngineEnforcesLimits(docker, config.policy, 'busybox:latest');
   if (!(await engineDefaultsToNoNewPrivileges(docker, 'busybox:latest'))) {
     log('warning: this Docker Engine was not started with --no-new-privileges, so build steps run without it (containers still get it); start dockerd with that flag, or "no-new-privileges": true in daemon.json');

@@ -66,20 +66,35 @@ let previousCall: Promise<unknown> = Promise.resolve();
  * the call. On a machine that has everything it costs one image listing.
  */
 export function ensureCatalogue(docker: Docker, options: EnsureOptions = {}): Promise<EnsureReport[]> {
-  const call = previousCall.then(() => ensureSerially(docker, options));
+  return oneAtATime(() => ensureSerially(docker, selectImages(options.only), options));
+}
+
+/**
+ * Makes the server's own images present the same way (the workbench): built from their recipes,
+ * never pulled, since no registry publishes them. Their catalogue bases come along.
+ */
+export function ensureServerImages(
+  docker: Docker,
+  images: readonly CatalogueImage[],
+  options: Omit<EnsureOptions, 'only' | 'pull'> = {},
+): Promise<EnsureReport[]> {
+  return oneAtATime(() => ensureSerially(docker, images, { ...options, pull: false }));
+}
+
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const call = previousCall.then(work);
   previousCall = call.catch(() => {});
   return call;
 }
 
-async function ensureSerially(docker: Docker, options: EnsureOptions): Promise<EnsureReport[]> {
+async function ensureSerially(docker: Docker, selected: readonly CatalogueImage[], options: EnsureOptions): Promise<EnsureReport[]> {
   const force = options.force ?? false;
   const cacheDir = options.cacheDir ?? layerlabCacheDir();
   const log = options.log ?? (() => {});
   let registryMayAnswer = options.pull ?? process.env.LAYERLAB_PULL !== '0';
-  const selected = selectImages(options.only);
 
-  const listed = await listCatalogueImages(docker);
-  const width = Math.max(...CATALOGUE.map((image) => primaryReference(image).length)) + 2;
+  const listed = await listImages(docker, [...catalogueReferences(), ...selected.flatMap(imageReferences)]);
+  const width = Math.max(...[...CATALOGUE, ...selected].map((image) => primaryReference(image).length)) + 2;
   const say = (reference: string, text: string) => log(`${reference.padEnd(width)}${text}`);
   const reports: EnsureReport[] = [];
   const visited = new Set<CatalogueImage>();
@@ -151,8 +166,8 @@ function hostNeeds(recipe: StandInRecipe): HostNeed[] {
 }
 
 /** One engine call for the whole catalogue, so a warm check costs milliseconds. */
-async function listCatalogueImages(docker: Docker): Promise<Map<string, ListedImage>> {
-  const images = (await docker.listImages({ filters: { reference: catalogueReferences() } })) as ListedImage[];
+async function listImages(docker: Docker, references: string[]): Promise<Map<string, ListedImage>> {
+  const images = (await docker.listImages({ filters: { reference: [...new Set(references)] } })) as ListedImage[];
   const byReference = new Map<string, ListedImage>();
   for (const image of images) {
     for (const tag of image.RepoTags ?? []) byReference.set(tag, image);
