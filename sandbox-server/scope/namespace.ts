@@ -122,6 +122,11 @@ export class Namespace {
     return `ll-${this.id}-${learnerName}`;
   }
 
+  /** Outside the learner's names (`ll-<ns>-…`), so no `docker run --name` can take or touch it. */
+  get workbenchName(): string {
+    return `llw-${this.id}`;
+  }
+
   volumeName(learnerName: string): string {
     return `ll-${this.id}-${learnerName}`;
   }

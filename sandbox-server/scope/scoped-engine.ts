@@ -17,6 +17,7 @@ export interface OwnImage {
   keepTags: string[];
   created: number;
   size: number;
+  internal: ImageInfo;
 }
 
 export interface OwnContainer {
@@ -60,9 +61,18 @@ export class ScopedEngine {
 
   // Images
 
-  async images(): Promise<OwnImage[]> {
-    const all = await this.docker.listImages();
-    return all.flatMap((info) => this.#ownImage(info) ?? []);
+  /**
+   * The session's images. `filters` are the engine's (say `label`), applied by the engine; only
+   * `dangling` is read here, because an image whose learner tags all moved on still carries the
+   * server's keep tag, which the engine would count.
+   */
+  async images(options: { all?: boolean; filters?: Map<string, string[]> } = {}): Promise<OwnImage[]> {
+    const { dangling, ...engineFilters } = Object.fromEntries(options.filters ?? []);
+    const all = await this.docker.listImages({ all: options.all ?? false, filters: engineFilters });
+    const own = all.flatMap((info) => this.#ownImage(info) ?? []);
+    if (dangling === undefined || dangling.length === 0) return own;
+    const wantDangling = dangling.some((value) => value === 'true' || value === '1');
+    return own.filter((image) => (image.tags.length === 0) === wantDangling);
   }
 
   #ownImage(info: ImageInfo): OwnImage | undefined {
@@ -77,6 +87,7 @@ export class ScopedEngine {
       keepTags,
       created: info.Created,
       size: info.Size,
+      internal: info,
     };
   }
 
@@ -154,10 +165,13 @@ export class ScopedEngine {
 
   // Containers
 
-  async containers(options: { all: boolean }): Promise<OwnContainer[]> {
+  /** The session's containers; `filters` are the engine's, and the session's own label is always among them. */
+  async containers(options: { all: boolean; size?: boolean; filters?: Map<string, string[]> }): Promise<OwnContainer[]> {
+    const filters = Object.fromEntries(options.filters ?? []);
     const list = await this.docker.listContainers({
       all: options.all,
-      filters: { label: [this.namespace.labelFilter] },
+      size: options.size ?? false,
+      filters: { ...filters, label: [...(filters.label ?? []), this.namespace.labelFilter] },
     });
     return list.map((info) => this.#ownContainer(info));
   }

@@ -12,6 +12,8 @@ import type { CatalogueImage } from '../images/catalogue.ts';
 export const WORKBENCH_SOCKET_DIR = '/run/layerlab';
 export const WORKBENCH_SOCKET = `${WORKBENCH_SOCKET_DIR}/docker.sock`;
 export const WORKBENCH_USER = 'learner';
+/** The learner's uid inside the workbench, which owns the boundary socket on the host. */
+export const WORKBENCH_UID = 1000;
 export const WORKBENCH_HOME = `/home/${WORKBENCH_USER}`;
 export const WORKBENCH_WORKSPACE = `${WORKBENCH_HOME}/workspace`;
 /** The hostname that makes Debian's default prompt read `learner@layerlab:~/workspace$`. */
@@ -48,7 +50,7 @@ RUN apt-get update \\
 COPY compose-plugin /usr/libexec/docker/cli-plugins/docker-compose
 RUN chmod 0755 /usr/libexec/docker/cli-plugins/docker-compose \\
  && ln -s layerlab/docker.sock /run/docker.sock \\
- && useradd --uid 1000 --create-home --shell /bin/bash ${WORKBENCH_USER} \\
+ && useradd --uid ${WORKBENCH_UID} --create-home --shell /bin/bash ${WORKBENCH_USER} \\
  && mkdir ${WORKBENCH_WORKSPACE} && chown ${WORKBENCH_USER}: ${WORKBENCH_WORKSPACE}
 LABEL ${WORKBENCH_LABEL}=true
 USER ${WORKBENCH_USER}

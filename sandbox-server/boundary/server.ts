@@ -1,0 +1,100 @@
+import type Docker from 'dockerode';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { engineMessage, isEngineDown } from '../engine/errors.ts';
+import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import { API_VERSION, BoundaryError, checkVersion, notAllowed, queryOf, sendError, sendJson, splitVersion } from './api.ts';
+import { findEndpoint } from './endpoints.ts';
+import { WORKBENCH_UID } from '../workbench/image.ts';
+
+/**
+ * One session's Engine API boundary: an HTTP server on a Unix socket, which the session's
+ * workbench mounts as its /var/run/docker.sock. Every request is matched against the allow-list
+ * (endpoints.ts); nothing else reaches the engine, and what comes back is the session's view.
+ */
+
+/** A socket path longer than this can't be bound (sun_path is 108 bytes on Linux). */
+const MAX_SOCKET_PATH = 107;
+/** Request bodies the first endpoints need are small; later ones (builds) stream and carry their own caps. */
+const MAX_URL_LENGTH = 8192;
+
+export interface BoundaryOptions {
+  docker: Docker;
+  engine: ScopedEngine;
+  /** A folder only this session's workbench mounts; the socket is made inside it. */
+  socketDir: string;
+  log?: (line: string) => void;
+}
+
+export class EngineBoundary {
+  readonly socketPath: string;
+  readonly #server: Server;
+  readonly #options: BoundaryOptions;
+
+  private constructor(options: BoundaryOptions, socketPath: string) {
+    this.#options = options;
+    this.socketPath = socketPath;
+    this.#server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (request, response) => {
+      this.#answer(request, response).catch((error: unknown) => {
+        options.log?.(`boundary: ${(error as Error).message}`);
+        if (!response.headersSent) sendError(response, new BoundaryError(500, 'the sandbox could not answer that request'));
+        else response.destroy();
+      });
+    });
+  }
+
+  static async listen(options: BoundaryOptions): Promise<EngineBoundary> {
+    const socketPath = path.join(options.socketDir, 'docker.sock');
+    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+      throw new Error(`the session socket ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; set LAYERLAB_STATE_DIR to a shorter folder`);
+    }
+    await mkdir(options.socketDir, { recursive: true });
+    await chmod(options.socketDir, 0o755);
+    await rm(socketPath, { force: true });
+    const boundary = new EngineBoundary(options, socketPath);
+    await new Promise<void>((resolve, reject) => {
+      boundary.#server.once('error', reject);
+      boundary.#server.listen(socketPath, () => resolve());
+    });
+    // Only the workbench's user (and root) may connect: the socket is the session's whole engine.
+    await chown(socketPath, WORKBENCH_UID, WORKBENCH_UID);
+    await chmod(socketPath, 0o600);
+    return boundary;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await rm(this.#options.socketDir, { recursive: true, force: true });
+  }
+
+  async #answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const method = request.method ?? 'GET';
+    const url = request.url ?? '/';
+    try {
+      if (url.length > MAX_URL_LENGTH) throw new BoundaryError(414, `a request address longer than ${MAX_URL_LENGTH} characters is not accepted here`);
+      const { version, path: route } = splitVersion(url.split('?')[0]!);
+      const endpoint = findEndpoint(method, route);
+      if (!endpoint) throw notAllowed(method, route);
+      checkVersion(version);
+      const answer = await endpoint.handle({ docker: this.#options.docker, engine: this.#options.engine, query: queryOf(request) });
+      request.resume();
+      if ('text' in answer) {
+        response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Api-Version': API_VERSION, 'Ostype': 'linux', 'Content-Length': Buffer.byteLength(answer.text) });
+        response.end(method === 'HEAD' ? undefined : answer.text);
+      } else {
+        sendJson(response, 200, answer.json);
+      }
+    } catch (error) {
+      request.resume();
+      if (error instanceof BoundaryError) return sendError(response, error);
+      if (isEngineDown(error)) return sendError(response, new BoundaryError(503, 'the Docker Engine is not answering; try again in a moment'));
+      const status = (error as { statusCode?: number }).statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        return sendError(response, new BoundaryError(status, this.#options.engine.namespace.scrub(engineMessage(error))));
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { ContainerCreateOptions } from 'dockerode';
+import type { SandboxPolicy } from '../config/policy.ts';
+import type { Namespace } from '../scope/namespace.ts';
+import { WORKBENCH_HOSTNAME, WORKBENCH_LABEL, WORKBENCH_REFERENCE, WORKBENCH_SOCKET_DIR } from './image.ts';
+
+/**
+ * A session's workbench: its shell's container. It is held to the same limits as a learner's
+ * containers (memory, CPU, pids, every capability dropped but the minimal set, no new
+ * privileges), sits on the session's network, and reaches an engine only through the folder
+ * holding the session's boundary socket.
+ */
+export function workbenchCreateOptions(namespace: Namespace, policy: SandboxPolicy, socketDir: string): ContainerCreateOptions {
+  const limits = policy.container;
+  return {
+    name: namespace.workbenchName,
+    Image: WORKBENCH_REFERENCE,
+    Hostname: WORKBENCH_HOSTNAME,
+    Cmd: ['sleep', 'infinity'],
+    Labels: { ...namespace.labels, [WORKBENCH_LABEL]: 'true' },
+    HostConfig: {
+      Memory: limits.memoryBytes,
+      MemorySwap: limits.memoryBytes,
+      NanoCpus: limits.nanoCpus,
+      PidsLimit: limits.pids,
+      CapDrop: ['ALL'],
+      CapAdd: limits.capabilities,
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      Init: true,
+      NetworkMode: namespace.networkName,
+      Binds: [`${socketDir}:${WORKBENCH_SOCKET_DIR}`],
+      Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
+      AutoRemove: false,
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': String(limits.logMaxBytes), 'max-file': '1' } },
+    },
+  };
+}
