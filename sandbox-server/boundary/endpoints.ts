@@ -1,29 +1,15 @@
-import type Docker from 'dockerode';
 import { z } from 'zod';
-import type { ScopedEngine } from '../scope/scoped-engine.ts';
-import { WORKBENCH_LABEL } from '../workbench/image.ts';
-import { API_VERSION } from './api.ts';
+import { API_VERSION, BoundaryError } from './api.ts';
+import { CONTAINER_ENDPOINTS, visibleContainers } from './containers.ts';
+import { IMAGE_ENDPOINTS } from './images.ts';
 import { containerSummary, imageSummary } from './listings.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
+import type { Endpoint } from './router.ts';
 
 /**
  * The allow-list: every Engine API endpoint a workbench may call, with the query it may send.
  * Anything not listed here is answered 403 by the server before the engine sees it.
  */
-
-export interface EndpointContext {
-  docker: Docker;
-  engine: ScopedEngine;
-  query: Record<string, string>;
-}
-
-export interface Endpoint {
-  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
-  /** Path after the version prefix, exactly as the engine routes it. */
-  path: string;
-  /** What the endpoint answers: a JSON body, or a plain-text one for /_ping. */
-  handle(context: EndpointContext): Promise<{ json: unknown } | { text: string }>;
-}
 
 const ping: Endpoint['handle'] = async ({ query }) => {
   parseQuery(querySchema({}), query);
@@ -38,7 +24,24 @@ const containerListQuery = querySchema({
 });
 
 /** Filters the engine applies as it would straight on the engine; the session's own label is added to them. */
-const CONTAINER_FILTERS = ['status', 'label', 'id', 'exited', 'health', 'before', 'since'] as const;
+const CONTAINER_FILTERS = ['status', 'label', 'id', 'exited', 'health', 'before', 'since', 'name'] as const;
+
+/**
+ * The engine reads a name filter as a regular expression over "/name". A learner's pattern is
+ * never compiled here: a leading ^ and a trailing $ anchor it, and the rest matches literally,
+ * which covers how tutorials use it (`--filter name=web`, `name=^web$`).
+ */
+function matchesNameFilter(name: string, pattern: string): boolean {
+  const full = `/${name}`;
+  const anchoredStart = pattern.startsWith('^');
+  const anchoredEnd = pattern.endsWith('$') && pattern.length > (anchoredStart ? 1 : 0);
+  let literal = pattern.slice(anchoredStart ? 1 : 0, anchoredEnd ? -1 : undefined);
+  if (anchoredStart && literal.startsWith('/')) literal = literal.slice(1);
+  if (anchoredStart && anchoredEnd) return name === literal;
+  if (anchoredStart) return name.startsWith(literal);
+  if (anchoredEnd) return full.endsWith(literal);
+  return full.includes(literal);
+}
 
 const imageListQuery = querySchema({
   all: engineBool.optional(),
@@ -47,7 +50,7 @@ const imageListQuery = querySchema({
   filters: z.string().optional(),
 });
 
-export const ENDPOINTS: readonly Endpoint[] = [
+const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/_ping', handle: ping },
   { method: 'HEAD', path: '/_ping', handle: ping },
   {
@@ -100,7 +103,11 @@ export const ENDPOINTS: readonly Endpoint[] = [
       const { all, limit, size, filters } = parseQuery(containerListQuery, query);
       const learnerFilters = parseFilters(filters);
       onlyFilters(learnerFilters, CONTAINER_FILTERS);
-      const listed = await visibleContainers(engine, all ?? false, { size, filters: learnerFilters });
+      const names = learnerFilters.get('name') ?? [];
+      learnerFilters.delete('name');
+      const listed = (await visibleContainers(engine, all ?? false, { size, filters: learnerFilters })).filter(
+        (container) => names.length === 0 || names.some((pattern) => matchesNameFilter(container.name, pattern)),
+      );
       const shown = limit !== undefined && limit > 0 ? listed.slice(0, limit) : listed;
       return { json: shown.map((container) => containerSummary(container, engine.namespace)) };
     },
@@ -118,16 +125,21 @@ export const ENDPOINTS: readonly Endpoint[] = [
   },
 ];
 
-/** The session's containers, without its workbench: that is the terminal, not something the learner made. */
-async function visibleContainers(
-  engine: ScopedEngine,
-  all: boolean,
-  options: { size?: boolean; filters?: Map<string, string[]> } = {},
-) {
-  const containers = await engine.containers({ all, ...options });
-  return containers.filter((container) => container.internal.Labels?.[WORKBENCH_LABEL] === undefined);
-}
+/**
+ * Lookups the CLI makes while it searches for an object (`docker inspect NAME` tries a container,
+ * an image, a network, a volume, then swarm objects): answered "not found" until the boundary
+ * serves them, so that a search ends as it would on an engine without that object.
+ */
+const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
+  ['/networks/{id}', (id: string) => `network ${id} not found`],
+  ['/volumes/{id}', (id: string) => `get ${id}: no such volume`],
+  ['/plugins/{id}/json', (id: string) => `plugin ${id} not found`],
+].map(([path, message]) => ({
+  method: 'GET' as const,
+  path: path as string,
+  async handle({ params }) {
+    throw new BoundaryError(404, (message as (id: string) => string)(params.id!));
+  },
+}));
 
-export function findEndpoint(method: string, path: string): Endpoint | undefined {
-  return ENDPOINTS.find((endpoint) => endpoint.method === method && endpoint.path === path);
-}
+export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { engineMessage, isEngineDown } from '../engine/errors.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import { API_VERSION, BoundaryError, checkVersion, notAllowed, queryOf, sendError, sendJson, splitVersion } from './api.ts';
-import { findEndpoint } from './endpoints.ts';
+import { ENDPOINTS } from './endpoints.ts';
+import { matchEndpoint, readJson, type EndpointContext } from './router.ts';
+import type { SandboxPolicy } from '../config/policy.ts';
+import type { Duplex } from 'node:stream';
 import { WORKBENCH_UID } from '../workbench/image.ts';
 
 /**
@@ -22,6 +25,8 @@ const MAX_URL_LENGTH = 8192;
 export interface BoundaryOptions {
   docker: Docker;
   engine: ScopedEngine;
+  /** The session's policy (its lesson's, where the lesson sets one). */
+  policy: SandboxPolicy;
   /** A folder only this session's workbench mounts; the socket is made inside it. */
   socketDir: string;
   log?: (line: string) => void;
@@ -32,8 +37,11 @@ export class EngineBoundary {
   readonly #server: Server;
   readonly #options: BoundaryOptions;
 
-  private constructor(options: BoundaryOptions, socketPath: string) {
+  readonly #engineSocket: string;
+
+  private constructor(options: BoundaryOptions, socketPath: string, engineSocket: string) {
     this.#options = options;
+    this.#engineSocket = engineSocket;
     this.socketPath = socketPath;
     this.#server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (request, response) => {
       this.#answer(request, response).catch((error: unknown) => {
@@ -42,6 +50,52 @@ export class EngineBoundary {
         else response.destroy();
       });
     });
+    this.#server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.#hijack(request, socket, head).catch((error: unknown) => {
+        options.log?.(`boundary: ${(error as Error).message}`);
+        socket.destroy();
+      });
+    });
+  }
+
+  #context(request: IncomingMessage, params: Record<string, string>): EndpointContext {
+    const { docker, engine, policy } = this.#options;
+    return { docker, engine, policy, engineSocket: this.#engineSocket, params, query: queryOf(request), request, json: readJson(request) };
+  }
+
+  #route(request: IncomingMessage) {
+    const method = request.method ?? 'GET';
+    const url = request.url ?? '/';
+    if (url.length > MAX_URL_LENGTH) throw new BoundaryError(414, `a request address longer than ${MAX_URL_LENGTH} characters is not accepted here`);
+    const { version, path: route } = splitVersion(url.split('?')[0]!);
+    const match = matchEndpoint(ENDPOINTS, method, route);
+    if (!match) throw notAllowed(method, route);
+    checkVersion(version);
+    return match;
+  }
+
+  /** attach and exec start: Docker's CLI asks to take over the connection (Upgrade: tcp). */
+  async #hijack(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    try {
+      const { endpoint, params } = this.#route(request);
+      if (!endpoint.hijack) throw notAllowed(request.method ?? 'GET', request.url ?? '/');
+      await endpoint.hijack(this.#context(request, params), socket, head);
+    } catch (error) {
+      const refusal = this.#refusal(error);
+      const body = JSON.stringify({ message: refusal.message });
+      socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nContent-Type: application/json\r\nApi-Version: ${API_VERSION}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    }
+  }
+
+  /** The error's sentence for the learner; engine errors keep the engine's words, with the namespace gone. */
+  #refusal(error: unknown): BoundaryError {
+    if (error instanceof BoundaryError) return error;
+    if (isEngineDown(error)) return new BoundaryError(503, 'the Docker Engine is not answering; try again in a moment');
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 600) {
+      return new BoundaryError(status, this.#options.engine.namespace.scrub(engineMessage(error)));
+    }
+    throw error;
   }
 
   static async listen(options: BoundaryOptions): Promise<EngineBoundary> {
@@ -52,7 +106,7 @@ export class EngineBoundary {
     await mkdir(options.socketDir, { recursive: true });
     await chmod(options.socketDir, 0o755);
     await rm(socketPath, { force: true });
-    const boundary = new EngineBoundary(options, socketPath);
+    const boundary = new EngineBoundary(options, socketPath, await engineSocketOf(options.docker));
     await new Promise<void>((resolve, reject) => {
       boundary.#server.once('error', reject);
       boundary.#server.listen(socketPath, () => resolve());
@@ -71,30 +125,33 @@ export class EngineBoundary {
 
   async #answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    const url = request.url ?? '/';
     try {
-      if (url.length > MAX_URL_LENGTH) throw new BoundaryError(414, `a request address longer than ${MAX_URL_LENGTH} characters is not accepted here`);
-      const { version, path: route } = splitVersion(url.split('?')[0]!);
-      const endpoint = findEndpoint(method, route);
-      if (!endpoint) throw notAllowed(method, route);
-      checkVersion(version);
-      const answer = await endpoint.handle({ docker: this.#options.docker, engine: this.#options.engine, query: queryOf(request) });
+      const { endpoint, params } = this.#route(request);
+      if (!endpoint.handle) throw notAllowed(method, request.url ?? '/');
+      const answer = await endpoint.handle(this.#context(request, params), response);
       request.resume();
+      if ('streamed' in answer) return;
       if ('text' in answer) {
         response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Api-Version': API_VERSION, 'Ostype': 'linux', 'Content-Length': Buffer.byteLength(answer.text) });
         response.end(method === 'HEAD' ? undefined : answer.text);
+      } else if (answer.status === 204 || answer.status === 304) {
+        response.writeHead(answer.status, { 'Api-Version': API_VERSION });
+        response.end();
       } else {
-        sendJson(response, 200, answer.json);
+        sendJson(response, answer.status ?? 200, answer.json);
       }
     } catch (error) {
       request.resume();
-      if (error instanceof BoundaryError) return sendError(response, error);
-      if (isEngineDown(error)) return sendError(response, new BoundaryError(503, 'the Docker Engine is not answering; try again in a moment'));
-      const status = (error as { statusCode?: number }).statusCode;
-      if (typeof status === 'number' && status >= 400 && status < 500) {
-        return sendError(response, new BoundaryError(status, this.#options.engine.namespace.scrub(engineMessage(error))));
-      }
-      throw error;
+      if (response.headersSent) throw error;
+      sendError(response, this.#refusal(error));
     }
   }
+}
+
+/** dockerode finds its default socket lazily (its socketPath is then a function). */
+async function engineSocketOf(docker: Docker): Promise<string> {
+  const found = (docker.modem as { socketPath?: string | (() => Promise<string> | string) }).socketPath;
+  const socketPath = typeof found === 'function' ? await found() : found;
+  if (typeof socketPath !== 'string') throw new Error('the Engine API boundary needs the engine on a Unix socket (DOCKER_HOST=unix://…)');
+  return socketPath;
 }

@@ -80,7 +80,7 @@ describe('the Engine API boundary, driven by the real Docker CLI in a workbench'
     );
     expect(raw.output).toBe('403');
     const inspect = await workbench.run('curl -s --unix-socket /var/run/docker.sock http://engine/v1.41/containers/' + bobsContainerId + '/json');
-    expect(JSON.parse(inspect.output).message).toMatch(/is not available in this sandbox/);
+    expect(JSON.parse(inspect.output).message).toBe(`No such container: ${bobsContainerId}`);
   });
 
   it('refuses a query parameter it does not read, and a client newer than the engine, as the engine would', async () => {
@@ -101,5 +101,98 @@ describe('the Engine API boundary, driven by the real Docker CLI in a workbench'
     expect(info.HostConfig.PidsLimit).toBe(sandbox.config.policy.container.pids);
     const whoami = await workbench.run('id -un; pwd; hostname');
     expect(whoami.output).toBe('learner\n/home/learner/workspace\nlayerlab\n');
+  });
+});
+
+describe('containers through the boundary', () => {
+  it('runs a container in the foreground with the real docker run, its output and exit code included', async () => {
+    const run = await workbench.run('docker run --rm busybox sh -c "echo hello from the workbench; exit 3"; echo "exit=$?"');
+    expect(run.output).toBe('hello from the workbench\nexit=3\n');
+  });
+
+  it("pulls a catalogue image the session hasn't used yet, as docker run does on a miss", async () => {
+    const run = await workbench.run('docker run --rm python:3.11-slim python3 -c "print(6*7)"');
+    expect(run.output).toMatch(/Unable to find image 'python:3.11-slim' locally\n3\.11-slim: Pulling from library\/python\n[\s\S]*Status: Downloaded newer image for python:3.11-slim\n42\n$/);
+    const denied = await workbench.run('docker run --rm alpine true');
+    expect(denied.exitCode).toBe(125);
+    expect(denied.output).toMatch(/pull access denied for alpine: this sandbox can pull only /);
+  });
+
+  it('does what tutorials do with $(…), pipes and --format', async () => {
+    const script = [
+      'docker run -d --name one busybox sleep 300 >/dev/null',
+      'docker run -d --name two busybox sleep 300 >/dev/null',
+      'docker ps --format "{{.Names}}" | grep -c -E "^(one|two)$"',
+      'docker inspect --format "{{.Name}} {{.Config.Image}} {{.State.Running}}" one',
+      'docker logs web; docker stop -t 1 two >/dev/null; docker ps -a --filter status=exited --format "{{.Names}}" | sort | tr "\\n" " "; echo',
+      'docker rm -f $(docker ps -aq --filter name=never) one two 2>&1 | sort | tr "\\n" " "; echo',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    expect(output).toBe('2\n/one busybox true\ndone two \none two \n');
+  });
+
+  it('holds a create to the template: refused fields get their sentence, allowed ones the sandbox limits', async () => {
+    const cases: [string, RegExp][] = [
+      ['docker run --privileged busybox true', /privileged mode isn't available here/],
+      ['docker run --cap-add SYS_ADMIN busybox true', /extra capabilities can't be added here/],
+      ['docker run -v /etc:/host busybox true', /host paths can't be mounted here; use a named volume/],
+      ['docker run --mount type=bind,source=/,target=/host busybox true', /host paths can't be mounted here/],
+      ['docker run --network host busybox true', /containers join your session's private network/],
+      ['docker run --pid host busybox true', /host namespaces aren't available here/],
+      ['docker run --memory 2g busybox true', /limits are set by the sandbox: each container gets 256 MiB of memory and half a CPU/],
+      ['docker run --security-opt seccomp=unconfined busybox true', /security options are fixed here/],
+      ['docker run --device /dev/sda busybox true', /devices can't be passed into containers here/],
+      ['docker run -l org.layerlab.session=x busybox true', /labels are reserved for the sandbox here/],
+      ['docker run -w /proc/self/fd busybox true', /can't be under \/proc here/],
+      ['docker run -p 127.0.0.2:8081:80 busybox true', /published ports listen on localhost here/],
+      ['docker run alpine:3', /pull access denied/],
+    ];
+    for (const [command, sentence] of cases) {
+      const { output, exitCode } = await workbench.run(command);
+      expect(exitCode, command).not.toBe(0);
+      expect(output, command).toMatch(sentence);
+    }
+    const unmask = await workbench.run(
+      `curl -s --unix-socket /var/run/docker.sock -H "Content-Type: application/json" -d '{"Image":"busybox","HostConfig":{"MaskedPaths":["/nothing"]}}' http://engine/containers/create`,
+    );
+    expect(JSON.parse(unmask.output).message).toMatch(/stay hidden here/);
+    // An empty list would unmask everything on the engine; the learner's HostConfig is never passed on, so the defaults stay.
+    const empty = await workbench.run(
+      `curl -s --unix-socket /var/run/docker.sock -H "Content-Type: application/json" -d '{"Image":"busybox","HostConfig":{"MaskedPaths":[],"ReadonlyPaths":[]}}' "http://engine/containers/create?name=masked"`,
+    );
+    expect(JSON.parse(empty.output).Id).toMatch(/^[0-9a-f]{64}$/);
+    const engineView = await sandbox.server.context.docker.getContainer(JSON.parse(empty.output).Id).inspect();
+    expect(engineView.HostConfig.MaskedPaths ?? []).toContain('/proc/kcore');
+    await workbench.run('docker rm masked >/dev/null');
+    const unknown = await workbench.run(
+      `curl -s --unix-socket /var/run/docker.sock -H "Content-Type: application/json" -d '{"Image":"busybox","HostConfig":{"Binds":[],"NewThing":true}}' http://engine/containers/create`,
+    );
+    expect(JSON.parse(unknown.output).message).toBe('the field HostConfig.NewThing is not accepted here');
+    const limits = await workbench.run('docker run -d --name limited busybox sleep 300 && docker inspect --format "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{json .HostConfig.CapDrop}} {{.HostConfig.Privileged}}" limited; docker rm -f limited >/dev/null');
+    expect(limits.output).toContain(`${sandbox.config.policy.container.memoryBytes} ${sandbox.config.policy.container.pids} ["ALL"] false`);
+  });
+
+  it("answers another session's container, by full ID, prefix or name, as one that never existed", async () => {
+    for (const reference of [bobsContainerId, bobsContainerId.slice(0, 12), 'secret']) {
+      const inspect = await workbench.run(`docker inspect ${reference}`);
+      expect(inspect.output).toContain(`Error: No such object: ${reference}`);
+      const stop = await workbench.run(`docker rm -f ${reference}`);
+      expect(stop.output).toBe(`Error: No such container: ${reference}\n`);
+      const logs = await workbench.run(`docker logs ${reference}`);
+      expect(logs.output).toBe(`Error: No such container: ${reference}\n`);
+    }
+    expect((await bob.run('docker ps -q')).output.trim()).toBe(bobsContainerId.slice(0, 12));
+  });
+
+  it('holds the running-container quota on docker start and docker restart', async () => {
+    const max = sandbox.config.policy.quotas.runningContainers;
+    const script = `for i in $(seq 1 ${max}); do docker run -d --name q$i busybox sleep 300 >/dev/null 2>&1; done; docker ps -q | wc -l`;
+    const { output } = await workbench.run(script);
+    expect(Number(output.trim())).toBe(max);
+    const refused = await workbench.run(`docker start done`);
+    expect(refused.output).toMatch(/containers are already running, the most a session may run at once/);
+    const restart = await workbench.run(`docker restart done`);
+    expect(restart.output).toMatch(/containers are already running, the most a session may run at once/);
+    await workbench.run(`docker rm -f $(docker ps -aq --filter name=q)`);
   });
 });

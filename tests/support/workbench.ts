@@ -25,7 +25,7 @@ export async function openWorkbench(sandbox: TestSandbox, learner: Learner): Pro
   await engine.ensureNetwork();
   // Short, because a socket path is at most 107 bytes.
   const socketDir = mkdtempSync(path.join('/tmp', 'llb-'));
-  const boundary = await EngineBoundary.listen({ docker: context.docker, engine, socketDir });
+  const boundary = await EngineBoundary.listen({ docker: context.docker, engine, policy: context.services.policyFor(session), socketDir });
   const container = await context.docker.createContainer(workbenchCreateOptions(session.namespace, context.config.policy, socketDir));
   await container.start();
   return {

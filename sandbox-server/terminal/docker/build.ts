@@ -1,7 +1,7 @@
 import { runBuild } from '../../build/run-build.ts';
 import { isClassRegistry } from '../../registry/address.ts';
 import { noRegistryHere } from './registry.ts';
-import { buildLimits } from './refusals.ts';
+import { buildLimits } from '../../policy/refusals.ts';
 import type { DockerCommand } from './spec.ts';
 import { parseImageName, UsageError } from './spec.ts';
 

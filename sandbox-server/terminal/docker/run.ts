@@ -10,7 +10,7 @@ import { pullImage } from './images.ts';
 import { PROC_REFUSAL, underProc } from '../../policy/proc-paths.ts';
 import { isClassRegistry } from '../../registry/address.ts';
 import { noRegistryHere, pullFromRegistry } from './registry.ts';
-import { OBJECT_NAME, randomContainerName } from './names.ts';
+import { OBJECT_NAME, randomContainerName } from '../../scope/object-names.ts';
 import { HOST_PATH_REFUSAL, REFUSED_RUN_FLAGS } from './refusals.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';

@@ -3,7 +3,7 @@ import { daemonError, isConflict } from '../../engine/errors.ts';
 import { formatTable } from '../format/table.ts';
 import { imageSize } from '../format/units.ts';
 import { renderInspect } from './inspect.ts';
-import { OBJECT_NAME } from './names.ts';
+import { OBJECT_NAME } from '../../scope/object-names.ts';
 import type { DockerCommand } from './spec.ts';
 import { UsageError } from './spec.ts';
 

@@ -1,0 +1,296 @@
+import { z } from 'zod';
+import type { SandboxPolicy } from '../config/policy.ts';
+import type { ContainerSpec, PublishedPort, VolumeMount } from '../policy/container-template.ts';
+import { PROC_REFUSAL, underProc } from '../policy/proc-paths.ts';
+import { REFUSALS, refusalText, type Refusal } from '../policy/refusals.ts';
+import { OBJECT_NAME } from '../scope/object-names.ts';
+import { BoundaryError } from './api.ts';
+
+/**
+ * `POST /containers/create`, read field by field. Every field Docker 20.10's CLI and Compose send
+ * is named here: the few a learner may choose are validated and copied into the fixed template
+ * (policy/container-template.ts); every other one must hold its zero value, or the request is
+ * refused with the sentence that says what to use instead. The learner's HostConfig is never
+ * passed on.
+ */
+
+const text = (max: number) => z.string().max(max);
+const strings = (count: number, max: number) => z.array(text(max)).max(count);
+const nothing = z.null();
+/** A field the CLI may leave out, send as null, or fill. */
+const maybe = <T extends z.ZodType>(schema: T) => z.union([nothing, schema]).optional();
+const emptyish = z.union([z.undefined(), nothing, z.literal(''), z.literal(0), z.literal(false), z.array(z.never()).length(0), z.strictObject({})]);
+
+/** Fields the sandbox fixes: each must be absent or zero; anything else is refused with its sentence. */
+const FIXED_HOST_FIELDS: Record<string, Refusal> = {
+  Privileged: REFUSALS.privileged,
+  CapAdd: REFUSALS.capAdd,
+  CapDrop: REFUSALS.capDrop,
+  Devices: REFUSALS.devices,
+  DeviceCgroupRules: REFUSALS.devices,
+  DeviceRequests: REFUSALS.devices,
+  SecurityOpt: REFUSALS.securityOptions,
+  VolumesFrom: REFUSALS.volumesFrom,
+  VolumeDriver: REFUSALS.mount,
+  Links: REFUSALS.network,
+  Dns: REFUSALS.dns,
+  DnsOptions: REFUSALS.dns,
+  DnsSearch: REFUSALS.dns,
+  ExtraHosts: REFUSALS.addHost,
+  PidMode: REFUSALS.hostNamespaces,
+  IpcMode: REFUSALS.hostNamespaces,
+  UTSMode: REFUSALS.hostNamespaces,
+  UsernsMode: REFUSALS.hostNamespaces,
+  CgroupnsMode: REFUSALS.hostNamespaces,
+  Cgroup: REFUSALS.cgroupParent,
+  CgroupParent: REFUSALS.cgroupParent,
+  Runtime: REFUSALS.runtime,
+  Sysctls: REFUSALS.sysctls,
+  Ulimits: REFUSALS.ulimits,
+  OomKillDisable: REFUSALS.oomKillDisable,
+  PublishAllPorts: REFUSALS.publishAll,
+  MaskedPaths: REFUSALS.maskedPaths,
+  ReadonlyPaths: REFUSALS.maskedPaths,
+  Memory: REFUSALS.memory,
+  MemorySwap: REFUSALS.memorySwap,
+  MemoryReservation: REFUSALS.memory,
+  KernelMemory: REFUSALS.memory,
+  KernelMemoryTCP: REFUSALS.memory,
+  NanoCpus: REFUSALS.cpus,
+  CpuShares: REFUSALS.cpus,
+  CpuPeriod: REFUSALS.cpus,
+  CpuQuota: REFUSALS.cpus,
+  CpuRealtimePeriod: REFUSALS.cpus,
+  CpuRealtimeRuntime: REFUSALS.cpus,
+  CpusetCpus: REFUSALS.cpus,
+  CpusetMems: REFUSALS.cpus,
+  CpuCount: REFUSALS.cpus,
+  CpuPercent: REFUSALS.cpus,
+  PidsLimit: REFUSALS.pids,
+  BlkioWeight: REFUSALS.ulimits,
+  BlkioWeightDevice: REFUSALS.devices,
+  BlkioDeviceReadBps: REFUSALS.devices,
+  BlkioDeviceWriteBps: REFUSALS.devices,
+  BlkioDeviceReadIOps: REFUSALS.devices,
+  BlkioDeviceWriteIOps: REFUSALS.devices,
+  IOMaximumIOps: REFUSALS.ulimits,
+  IOMaximumBandwidth: REFUSALS.ulimits,
+  OomScoreAdj: REFUSALS.ulimits,
+  ShmSize: REFUSALS.ulimits,
+  Tmpfs: REFUSALS.mount,
+  StorageOpt: REFUSALS.mount,
+  ContainerIDFile: REFUSALS.mount,
+  Isolation: REFUSALS.runtime,
+  GroupAdd: REFUSALS.securityOptions,
+  ReadonlyRootfs: REFUSALS.securityOptions,
+};
+
+const portBinding = z.strictObject({ HostIp: text(64).optional(), HostPort: text(16).optional() });
+
+/** Fields of HostConfig a learner may set, as the engine types them. */
+const chosenHostFields = z.object({
+  Binds: maybe(strings(32, 4096)),
+  Mounts: z.union([
+    nothing,
+    z
+      .array(
+        z.object({
+          Type: text(16),
+          Source: text(4096).optional(),
+          Target: text(4096),
+          ReadOnly: z.boolean().optional(),
+        }),
+      )
+      .max(32),
+  ]).optional(),
+  PortBindings: maybe(z.record(text(32), z.union([nothing, z.array(portBinding).max(8)]))),
+  NetworkMode: maybe(text(128)),
+  RestartPolicy: maybe(z.object({ Name: text(32).optional(), MaximumRetryCount: z.number().int().optional() })),
+  AutoRemove: maybe(z.boolean()),
+  Init: maybe(z.boolean()),
+  LogConfig: maybe(z.object({ Type: text(32).optional(), Config: z.union([nothing, z.record(text(64), text(256))]) })),
+  ConsoleSize: maybe(z.array(z.number().int().min(0).max(10_000)).max(2)),
+  MemorySwappiness: maybe(z.literal(-1)),
+});
+
+const KNOWN_HOST_FIELDS = new Set([...Object.keys(FIXED_HOST_FIELDS), ...Object.keys(chosenHostFields.shape)]);
+
+const createBody = z.strictObject({
+  Hostname: maybe(text(63)),
+  Domainname: maybe(z.literal('')),
+  User: maybe(text(64)),
+  AttachStdin: z.boolean().optional(),
+  AttachStdout: z.boolean().optional(),
+  AttachStderr: z.boolean().optional(),
+  ExposedPorts: maybe(z.record(text(32), z.strictObject({}))),
+  Tty: z.boolean().optional(),
+  OpenStdin: z.boolean().optional(),
+  StdinOnce: z.boolean().optional(),
+  Env: maybe(strings(256, 32 * 1024)),
+  Cmd: maybe(strings(1024, 32 * 1024)),
+  Healthcheck: maybe(z.object({ Test: z.union([nothing, strings(64, 4096)]) }).passthrough()),
+  ArgsEscaped: z.boolean().optional(),
+  Image: text(512),
+  Volumes: maybe(z.record(text(4096), z.strictObject({}))),
+  WorkingDir: maybe(text(4096)),
+  Entrypoint: maybe(strings(64, 32 * 1024)),
+  NetworkDisabled: z.boolean().optional(),
+  MacAddress: maybe(z.literal('')),
+  OnBuild: maybe(z.array(z.never()).length(0)),
+  Labels: maybe(z.record(text(256), text(4096))),
+  StopSignal: maybe(text(16)),
+  StopTimeout: maybe(z.number().int().min(0).max(600)),
+  Shell: maybe(strings(16, 256)),
+  HostConfig: maybe(z.record(z.string(), z.unknown())),
+  NetworkingConfig: maybe(z.object({ EndpointsConfig: z.union([nothing, z.record(text(128), z.unknown())]) })),
+});
+
+/** What a create asks for, once the policy accepts it. */
+export interface CreateRequest {
+  spec: Omit<ContainerSpec, 'image'>;
+  /** The image as the learner named it. */
+  image: string;
+  /** Volumes named by -v NAME:/path or --mount type=volume that may need creating. */
+  volumeNames: string[];
+  labels: Record<string, string>;
+  exposedPorts: string[];
+  hostname?: string;
+  autoRemove: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  restartPolicy: { Name: string; MaximumRetryCount?: number };
+  openStdin: boolean;
+  stdinOnce: boolean;
+  attach: { stdin: boolean; stdout: boolean; stderr: boolean };
+}
+
+const LABEL_RESERVED = 'org.layerlab.';
+const PORT_KEY = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/;
+
+export function readCreateRequest(name: string, body: unknown, policy: SandboxPolicy): CreateRequest {
+  const parsed = createBody.safeParse(body ?? {});
+  if (!parsed.success) throw fieldError(parsed.error.issues[0]!);
+  const config = parsed.data;
+  const host = config.HostConfig ?? {};
+  for (const key of Object.keys(host)) {
+    if (!KNOWN_HOST_FIELDS.has(key)) throw new BoundaryError(400, `the field HostConfig.${key} is not accepted here`);
+  }
+  for (const [key, refusal] of Object.entries(FIXED_HOST_FIELDS)) {
+    if (!emptyish.safeParse(host[key]).success && !(key === 'CapDrop' && isCapDropOnly(host[key]))) {
+      throw new BoundaryError(403, refusalText(refusal, policy));
+    }
+  }
+  const chosen = chosenHostFields.safeParse(host);
+  if (!chosen.success) throw fieldError(chosen.error.issues[0]!, 'HostConfig.');
+  const hostConfig = chosen.data;
+
+  if (hostConfig.NetworkMode && !['default', 'bridge'].includes(hostConfig.NetworkMode)) throw new BoundaryError(403, REFUSALS.network);
+  for (const endpoint of Object.keys(config.NetworkingConfig?.EndpointsConfig ?? {})) {
+    if (!['default', 'bridge'].includes(endpoint)) throw new BoundaryError(403, REFUSALS.network);
+  }
+  const logType = hostConfig.LogConfig?.Type ?? '';
+  if ((logType !== '' && logType !== 'json-file') || Object.keys(hostConfig.LogConfig?.Config ?? {}).length > 0) {
+    throw new BoundaryError(403, REFUSALS.logDriver);
+  }
+  const restart = hostConfig.RestartPolicy?.Name ?? '';
+  if (restart !== '' && restart !== 'no') throw new BoundaryError(403, REFUSALS.restart);
+  if (config.Healthcheck && (config.Healthcheck.Test ?? []).length > 0 && config.Healthcheck.Test?.[0] !== 'NONE') {
+    throw new BoundaryError(403, 'health checks are not available here yet; check by hand with docker exec');
+  }
+
+  const labels = config.Labels ?? {};
+  if (Object.keys(labels).some((key) => key.startsWith(LABEL_RESERVED))) throw new BoundaryError(403, REFUSALS.labels);
+  if (config.WorkingDir && underProc(config.WorkingDir)) throw new BoundaryError(403, PROC_REFUSAL);
+
+  const volumes: VolumeMount[] = [];
+  for (const bind of hostConfig.Binds ?? []) volumes.push(parseBind(bind));
+  for (const mount of hostConfig.Mounts ?? []) {
+    if (mount.Type !== 'volume') throw new BoundaryError(403, mount.Type === 'bind' ? REFUSALS.hostPath : REFUSALS.mount);
+    if (!mount.Source || !OBJECT_NAME.test(mount.Source)) throw new BoundaryError(403, REFUSALS.mount);
+    volumes.push({ name: mount.Source, target: checkedTarget(mount.Target), readOnly: mount.ReadOnly ?? false });
+  }
+  for (const path of Object.keys(config.Volumes ?? {})) {
+    if (!volumes.some((volume) => volume.target === path)) throw new BoundaryError(403, 'anonymous volumes are not available here; name it: -v data:' + path);
+  }
+
+  const ports: PublishedPort[] = [];
+  for (const [key, bindings] of Object.entries(hostConfig.PortBindings ?? {})) {
+    const match = PORT_KEY.exec(key);
+    if (!match || match[2] === 'sctp') throw new BoundaryError(400, `invalid port specification: "${key}"`);
+    for (const binding of bindings ?? []) {
+      const hostIp = binding.HostIp ?? '';
+      if (!['', '0.0.0.0', '127.0.0.1', '::'].includes(hostIp)) {
+        throw new BoundaryError(403, `published ports listen on localhost here; write -p ${binding.HostPort || match[1]}:${match[1]}`);
+      }
+      const hostPort = Number(binding.HostPort || 0);
+      if (!/^\d{0,5}$/.test(binding.HostPort ?? '') || hostPort === 0 || hostPort > 65535) {
+        throw new BoundaryError(403, `give each published port its host port here, like -p 8080:${match[1]}`);
+      }
+      ports.push({ hostPort, containerPort: Number(match[1]), protocol: (match[2] ?? 'tcp') as 'tcp' | 'udp' });
+    }
+  }
+  const exposedPorts = Object.keys(config.ExposedPorts ?? {});
+  for (const key of exposedPorts) {
+    const match = PORT_KEY.exec(key);
+    if (!match || match[2] === 'sctp') throw new BoundaryError(400, `invalid port specification: "${key}"`);
+  }
+
+  return {
+    image: config.Image,
+    spec: {
+      name,
+      command: config.Cmd ?? undefined,
+      entrypoint: config.Entrypoint ?? undefined,
+      env: config.Env ?? [],
+      workdir: config.WorkingDir || undefined,
+      user: config.User || undefined,
+      tty: config.Tty ?? false,
+      interactive: config.OpenStdin ?? false,
+      ports,
+      volumes,
+    },
+    volumeNames: [...new Set(volumes.map((volume) => volume.name))],
+    labels,
+    exposedPorts,
+    hostname: config.Hostname || undefined,
+    autoRemove: hostConfig.AutoRemove ?? false,
+    stopSignal: config.StopSignal || undefined,
+    stopTimeout: config.StopTimeout ?? undefined,
+    restartPolicy: { Name: 'no' },
+    openStdin: config.OpenStdin ?? false,
+    stdinOnce: config.StdinOnce ?? false,
+    attach: { stdin: config.AttachStdin ?? false, stdout: config.AttachStdout ?? false, stderr: config.AttachStderr ?? false },
+  };
+}
+
+/** `docker run --cap-drop ALL` asks for what the sandbox does anyway. */
+function isCapDropOnly(value: unknown): boolean {
+  return Array.isArray(value) && value.every((capability) => typeof capability === 'string' && capability.toUpperCase() === 'ALL');
+}
+
+/** `NAME:/path[:ro|rw]`; a host path (anything with a slash before the colon) is refused. */
+function parseBind(bind: string): VolumeMount {
+  const parts = bind.split(':');
+  const [source = '', target, mode, ...extra] = parts;
+  if (source.startsWith('/') || source.startsWith('.') || source.startsWith('~') || source.includes('/')) {
+    throw new BoundaryError(403, REFUSALS.hostPath);
+  }
+  if (!OBJECT_NAME.test(source)) {
+    throw new BoundaryError(400, `create ${source}: "${source}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+  }
+  if (target === undefined || extra.length > 0 || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+    throw new BoundaryError(400, `invalid volume specification: '${bind}'`);
+  }
+  return { name: source, target: checkedTarget(target), readOnly: mode === 'ro' };
+}
+
+function checkedTarget(target: string): string {
+  if (!target.startsWith('/')) throw new BoundaryError(400, `invalid mount config: the mount path "${target}" must be absolute`);
+  if (underProc(target)) throw new BoundaryError(403, PROC_REFUSAL);
+  return target;
+}
+
+function fieldError(issue: z.core.$ZodIssue, prefix = ''): BoundaryError {
+  if (issue.code === 'unrecognized_keys') return new BoundaryError(400, `the field ${prefix}${issue.keys[0]} is not accepted here`);
+  return new BoundaryError(400, `the field ${prefix}${issue.path.join('.')} ${issue.message.toLowerCase()}`);
+}

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { isConflict } from '../engine/errors.ts';
+import { containerCreateOptions, type PublishedPort } from '../policy/container-template.ts';
+import { LABEL } from '../scope/namespace.ts';
+import { OBJECT_NAME, randomContainerName } from '../scope/object-names.ts';
+import { formatReference, InvalidReferenceError, looksLikeImageId, parseReference, type ImageReference } from '../scope/reference.ts';
+import type { OwnContainer, ScopedEngine } from '../scope/scoped-engine.ts';
+import { WORKBENCH_LABEL } from '../workbench/image.ts';
+import { BoundaryError } from './api.ts';
+import { readCreateRequest } from './container-create.ts';
+import { forwardToEngine, hijackEngine } from './engine-forward.ts';
+import { containerInspect } from './inspect.ts';
+import { engineBool, engineInt, parseQuery, querySchema } from './query.ts';
+import type { Endpoint, EndpointContext } from './router.ts';
+
+/**
+ * A container's life through the boundary: create (held to the template), start (held to the
+ * quotas), attach, wait, logs, stop, kill, restart, remove and inspect. A container is found as
+ * the engine finds one (full ID, name, unique ID prefix) among the session's own only; any other
+ * answers exactly as one that never existed.
+ */
+
+/** The session's containers a learner may touch: all but the workbench itself. */
+export async function visibleContainers(
+  engine: ScopedEngine,
+  all: boolean,
+  options: { size?: boolean; filters?: Map<string, string[]> } = {},
+): Promise<OwnContainer[]> {
+  const containers = await engine.containers({ all, ...options });
+  return containers.filter((container) => container.internal.Labels?.[WORKBENCH_LABEL] === undefined);
+}
+
+async function requireContainer(engine: ScopedEngine, text: string): Promise<OwnContainer> {
+  const containers = await visibleContainers(engine, true);
+  const name = text.replace(/^\//, '');
+  const found =
+    containers.find((container) => container.id === text) ??
+    containers.find((container) => container.name === name) ??
+    onlyOne(containers.filter((container) => /^[0-9a-f]+$/.test(text) && container.id.startsWith(text)));
+  if (!found) throw new BoundaryError(404, `No such container: ${text}`);
+  return found;
+}
+
+function onlyOne<T>(items: T[]): T | undefined {
+  return items.length === 1 ? items[0] : undefined;
+}
+
+/** The session's image a create names: its own tag, or an ID (prefix) of one of its images. */
+async function requireImage(engine: ScopedEngine, text: string): Promise<string> {
+  let ref: ImageReference | undefined;
+  try {
+    ref = parseReference(text);
+  } catch (error) {
+    if (error instanceof InvalidReferenceError && !looksLikeImageId(text)) throw new BoundaryError(400, 'invalid reference format');
+  }
+  const wanted = ref ? formatReference(ref) : text;
+  const image = await engine.findImage(text).catch(() => undefined);
+  if (!image) throw new BoundaryError(404, `No such image: ${wanted}`);
+  // Written as the learner wrote it (no :latest added), because the engine shows Config.Image in docker ps.
+  return ref && image.tags.includes(wanted) ? engine.namespace.qualify(ref) : image.id;
+}
+
+function checkPortsFree(wanted: PublishedPort[], running: OwnContainer[]): void {
+  const taken = new Set(running.flatMap((container) => container.ports.map((port) => `${port.hostPort}/${port.protocol}`)));
+  for (const port of wanted) {
+    if (taken.has(`${port.hostPort}/${port.protocol}`)) {
+      throw new BoundaryError(500, `driver failed programming external connectivity on endpoint: Bind for 0.0.0.0:${port.hostPort} failed: port is already allocated`);
+    }
+  }
+}
+
+/** Starts a container unless the session already runs its most, or another holds its ports; false if it was running. */
+async function startWithinQuotas(engine: ScopedEngine, maxRunning: number, container: OwnContainer): Promise<boolean> {
+  let started = true;
+  await engine.startContainer(container.id, (running) => {
+    started = !running.some((other) => other.id === container.id);
+    const others = running.filter((other) => other.internal.Labels?.[WORKBENCH_LABEL] === undefined && other.id !== container.id);
+    if (others.length >= maxRunning) {
+      throw new BoundaryError(403, `${others.length} containers are already running, the most a session may run at once; stop one with docker stop NAME`);
+    }
+    checkPortsFree(container.ports, others);
+  });
+  return started;
+}
+
+async function create({ engine, policy, docker, query, json }: EndpointContext): Promise<{ json: unknown; status: number }> {
+  const { name } = parseQuery(querySchema({ name: z.string().max(128).optional(), platform: z.string().max(64).optional() }), query);
+  const requested = (name ?? '').replace(/^\//, '');
+  if (requested !== '' && !OBJECT_NAME.test(requested)) {
+    throw new BoundaryError(400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  const request = readCreateRequest(requested, await json(), policy);
+  const image = await requireImage(engine, request.image);
+  const containers = await visibleContainers(engine, true);
+  const quotas = policy.quotas;
+  if (containers.length >= quotas.containers) {
+    throw new BoundaryError(403, `you have ${containers.length} containers, the most a session may keep; remove stopped ones with docker rm or docker container prune`);
+  }
+  const taken = new Set(containers.map((container) => container.name));
+  if (requested !== '' && taken.has(requested)) {
+    const holder = containers.find((container) => container.name === requested)!;
+    throw new BoundaryError(409, `Conflict. The container name "/${requested}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+  const containerName = requested || randomContainerName(taken);
+  const volumes = await engine.volumes();
+  const missing = request.volumeNames.filter((volume) => !volumes.some((own) => own.name === volume));
+  if (volumes.length + missing.length > quotas.volumes) {
+    throw new BoundaryError(403, `a session may keep ${quotas.volumes} volumes; remove some with docker volume rm`);
+  }
+  await engine.ensureNetwork();
+  for (const volume of missing) await engine.createVolume(volume);
+
+  const options = containerCreateOptions({ ...request.spec, name: containerName, image }, engine.namespace, policy);
+  options.Labels = { ...request.labels, ...options.Labels, [LABEL.name]: containerName };
+  for (const port of request.exposedPorts) (options.ExposedPorts ??= {})[port.includes('/') ? port : `${port}/tcp`] = {};
+  options.Hostname = request.hostname;
+  options.StopSignal = request.stopSignal;
+  options.StopTimeout = request.stopTimeout;
+  options.AttachStdin = request.attach.stdin;
+  options.AttachStdout = request.attach.stdout;
+  options.AttachStderr = request.attach.stderr;
+  options.OpenStdin = request.openStdin;
+  options.StdinOnce = request.stdinOnce;
+  options.HostConfig!.AutoRemove = request.autoRemove;
+  try {
+    const container = await docker.createContainer(options);
+    return { json: { Id: container.id, Warnings: [] }, status: 201 };
+  } catch (error) {
+    if (isConflict(error)) {
+      throw new BoundaryError(409, `Conflict. The container name "/${containerName}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    throw error;
+  }
+}
+
+const forward = (method: string, action: string, schema: z.ZodType<Record<string, unknown>>) =>
+  async (context: EndpointContext, response: import('node:http').ServerResponse) => {
+    const query = parseQuery(schema, context.query);
+    const container = await requireContainer(context.engine, context.params.id!);
+    const search = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]));
+    await forwardToEngine(context.engineSocket, method, `/v1.41/containers/${container.id}/${action}?${search}`, response);
+    return { streamed: true } as const;
+  };
+
+/** The raw text of each query value is what the engine gets; the schema only decides which may be sent. */
+const raw = (max: number) => z.string().max(max).optional();
+
+export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
+  { method: 'POST', path: '/containers/create', handle: create },
+  {
+    method: 'POST',
+    path: '/containers/{id}/start',
+    async handle({ engine, policy, params, query }) {
+      parseQuery(querySchema({ detachKeys: raw(32) }), query);
+      const container = await requireContainer(engine, params.id!);
+      return (await startWithinQuotas(engine, policy.quotas.runningContainers, container)) ? { json: null, status: 204 } : { json: null, status: 304 };
+    },
+  },
+  { method: 'POST', path: '/containers/{id}/stop', handle: forward('POST', 'stop', querySchema({ t: raw(8) })) },
+  {
+    method: 'POST',
+    path: '/containers/{id}/restart',
+    async handle({ engine, docker, policy, params, query }) {
+      const { t } = parseQuery(querySchema({ t: engineInt.optional() }), query);
+      const container = await requireContainer(engine, params.id!);
+      // A stopped container that restarts starts: the running quota applies, as to docker start.
+      if (container.state === 'running') await docker.getContainer(container.id).restart(t === undefined ? {} : { t });
+      else await startWithinQuotas(engine, policy.quotas.runningContainers, container);
+      return { json: null, status: 204 };
+    },
+  },
+  { method: 'POST', path: '/containers/{id}/kill', handle: forward('POST', 'kill', querySchema({ signal: raw(16) })) },
+  { method: 'POST', path: '/containers/{id}/wait', handle: forward('POST', 'wait', querySchema({ condition: z.enum(['not-running', 'next-exit', 'removed']).optional() })) },
+  { method: 'POST', path: '/containers/{id}/resize', handle: forward('POST', 'resize', querySchema({ h: raw(6), w: raw(6) })) },
+  {
+    method: 'GET',
+    path: '/containers/{id}/logs',
+    handle: forward('GET', 'logs', querySchema({ follow: raw(8), stdout: raw(8), stderr: raw(8), since: raw(32), until: raw(32), timestamps: raw(8), tail: raw(16), details: raw(8) })),
+  },
+  {
+    method: 'GET',
+    path: '/containers/{id}/json',
+    async handle({ engine, docker, params, query }) {
+      parseQuery(querySchema({ size: engineBool.optional() }), query);
+      const container = await requireContainer(engine, params.id!);
+      const info = await docker.getContainer(container.id).inspect();
+      return { json: containerInspect(info, container, engine.namespace) };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/containers/{id}',
+    async handle({ engine, docker, params, query }) {
+      const { force, v } = parseQuery(querySchema({ force: engineBool.optional(), v: engineBool.optional(), link: z.literal('0').or(z.literal('false')).optional() }), query);
+      const container = await requireContainer(engine, params.id!);
+      await docker.getContainer(container.id).remove({ force: force ?? false, v: v ?? false });
+      return { json: null, status: 204 };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/containers/{id}/attach',
+    async hijack(context, client, head) {
+      const query = parseQuery(
+        querySchema({ stream: engineBool.optional(), stdin: engineBool.optional(), stdout: engineBool.optional(), stderr: engineBool.optional(), logs: engineBool.optional(), detachKeys: raw(32) }),
+        context.query,
+      );
+      const container = await requireContainer(context.engine, context.params.id!);
+      const search = new URLSearchParams();
+      for (const key of ['stream', 'stdin', 'stdout', 'stderr', 'logs'] as const) if (query[key] !== undefined) search.set(key, query[key] ? '1' : '0');
+      if (query.detachKeys) search.set('detachKeys', query.detachKeys);
+      await hijackEngine(context.engineSocket, 'POST', `/v1.41/containers/${container.id}/attach?${search}`, client, head);
+    },
+  },
+];

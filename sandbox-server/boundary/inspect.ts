@@ -1,0 +1,31 @@
+import type { ContainerInspectInfo } from 'dockerode';
+import type { Namespace } from '../scope/namespace.ts';
+import type { OwnContainer } from '../scope/scoped-engine.ts';
+import { learnerLabels, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
+
+/**
+ * `GET /containers/{id}/json` as the session sees it: its names, its image as it named it, the
+ * ports it published (though none is bound on the host), and none of the server's labels.
+ */
+export function containerInspect(info: ContainerInspectInfo, container: OwnContainer, namespace: Namespace): unknown {
+  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const port of container.ports) {
+    (portBindings[`${port.containerPort}/${port.protocol}`] ??= []).push({ HostIp: '', HostPort: String(port.hostPort) });
+  }
+  const networkPorts: Record<string, { HostIp: string; HostPort: string }[] | null> = { ...(info.NetworkSettings?.Ports ?? {}) };
+  for (const [key, bindings] of Object.entries(portBindings)) networkPorts[key] = bindings.map((binding) => ({ ...binding, HostIp: '0.0.0.0' }));
+  const networks: Record<string, unknown> = {};
+  for (const [name, settings] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
+    networks[name === namespace.networkName ? SESSION_NETWORK_DISPLAY_NAME : name] = settings;
+  }
+  const shaped = {
+    ...info,
+    Name: `/${container.name}`,
+    Config: { ...info.Config, Image: container.image, Labels: learnerLabels(info.Config?.Labels) },
+    HostConfig: { ...info.HostConfig, NetworkMode: SESSION_NETWORK_DISPLAY_NAME, PortBindings: portBindings },
+    NetworkSettings: { ...info.NetworkSettings, Ports: networkPorts, Networks: networks },
+  };
+  // Whatever else names the namespace (volume names, the image's tag, paths under the engine's
+  // folders that carry the container ID only) is written as the learner would.
+  return JSON.parse(namespace.scrub(JSON.stringify(shaped)));
+}

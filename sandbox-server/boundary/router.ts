@@ -1,0 +1,115 @@
+import type Docker from 'dockerode';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { SandboxPolicy } from '../config/policy.ts';
+import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import { BoundaryError } from './api.ts';
+
+/** What a handler is given: the engine as its session sees it, and the request as read so far. */
+export interface EndpointContext {
+  docker: Docker;
+  engine: ScopedEngine;
+  policy: SandboxPolicy;
+  /** The engine's own socket, for the streams dockerode can't pass through as they are. */
+  engineSocket: string;
+  /** `{id}` and `{name}` segments of the path. */
+  params: Record<string, string>;
+  query: Record<string, string>;
+  request: IncomingMessage;
+  /** The request body as JSON, read up to a cap; undefined when empty. */
+  json(): Promise<unknown>;
+}
+
+export type Answer =
+  | { json: unknown; status?: number }
+  | { text: string }
+  /** The handler wrote the response (a stream) itself. */
+  | { streamed: true };
+
+export interface Endpoint {
+  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
+  /** The path after the version prefix, as the engine routes it: `/containers/{id}/start`. */
+  path: string;
+  handle?(context: EndpointContext, response: ServerResponse): Promise<Answer>;
+  /** For the endpoints the CLI hijacks (attach, exec start): the raw connection is the handler's. */
+  hijack?(context: EndpointContext, client: Duplex, head: Buffer): Promise<void>;
+}
+
+const MAX_JSON_BODY = 256 * 1024;
+
+export function readJson(request: IncomingMessage): () => Promise<unknown> {
+  let read: Promise<unknown> | undefined;
+  return () =>
+    (read ??= new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      request.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_JSON_BODY) {
+          request.destroy();
+          reject(new BoundaryError(413, `a request body larger than ${MAX_JSON_BODY / 1024} KiB is not accepted here`));
+        } else chunks.push(chunk);
+      });
+      request.on('error', reject);
+      request.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (text.trim() === '') return resolve(undefined);
+        try {
+          resolve(JSON.parse(text));
+        } catch {
+          reject(new BoundaryError(400, 'the request body is not JSON'));
+        }
+      });
+    }));
+}
+
+/**
+ * Matches segment by segment, so a learner's path never meets a regular expression. A `{name*}`
+ * segment takes as many segments as the rest of the pattern leaves, as the engine's
+ * `{name:.*}` routes do for image names with slashes (`/images/localhost:5000/app/json`).
+ */
+export function matchEndpoint(
+  endpoints: readonly Endpoint[],
+  method: string,
+  path: string,
+): { endpoint: Endpoint; params: Record<string, string> } | undefined {
+  const segments = path.split('/').slice(1);
+  for (const endpoint of endpoints) {
+    if (endpoint.method !== method) continue;
+    const params = matchSegments(endpoint.path.split('/').slice(1), segments);
+    if (params) return { endpoint, params };
+  }
+  return undefined;
+}
+
+function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  const greedy = pattern.findIndex((part) => part.endsWith('*}'));
+  let joined = segments;
+  if (greedy !== -1) {
+    const taken = segments.length - (pattern.length - 1);
+    if (taken < 1) return undefined;
+    joined = [...segments.slice(0, greedy), segments.slice(greedy, greedy + taken).join('/'), ...segments.slice(greedy + taken)];
+  }
+  if (joined.length !== pattern.length) return undefined;
+  const params: Record<string, string> = Object.create(null);
+  for (const [index, part] of pattern.entries()) {
+    const segment = joined[index]!;
+    if (part.startsWith('{') && part.endsWith('}')) {
+      if (segment === '') return undefined;
+      const decoded = decodeSegment(segment);
+      if (decoded === undefined) return undefined;
+      params[part.slice(1, part.endsWith('*}') ? -2 : -1)] = decoded;
+    } else if (part !== segment) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
