@@ -66,11 +66,20 @@ function compareVersions(a: string, b: string): number {
   return aMajor - bMajor || aMinor - bMinor;
 }
 
-/** Query parameters as one value per name; a repeated name is refused rather than guessed at. */
-export function queryOf(request: IncomingMessage): Record<string, string> {
+/**
+ * Query parameters as one value per name; a repeated name is refused rather than guessed at,
+ * except where the endpoint takes a list (`t` of a build), whose values are joined by newlines,
+ * which none of them can hold.
+ */
+export function queryOf(request: IncomingMessage, lists: readonly string[] = []): Record<string, string> {
   const url = new URL(request.url ?? '/', 'http://boundary');
   const query: Record<string, string> = Object.create(null);
   for (const [name, value] of url.searchParams) {
+    if (lists.includes(name)) {
+      if (value.includes('\n')) throw new BoundaryError(400, `the query parameter ${name} holds a line break`);
+      query[name] = name in query ? `${query[name]}\n${value}` : value;
+      continue;
+    }
     if (name in query) throw new BoundaryError(400, `the query parameter ${name} is given twice`);
     query[name] = value;
   }

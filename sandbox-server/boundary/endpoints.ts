@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { API_VERSION, BoundaryError } from './api.ts';
+import { BUILD_ENDPOINTS } from './builds.ts';
 import { CONTAINER_ENDPOINTS, visibleContainers } from './containers.ts';
 import { IMAGE_ENDPOINTS } from './images.ts';
 import { containerSummary, imageSummary } from './listings.ts';
@@ -142,4 +143,4 @@ const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
   },
 }));
 
-export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];
+export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];

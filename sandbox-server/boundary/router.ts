@@ -2,7 +2,9 @@ import type Docker from 'dockerode';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SandboxPolicy } from '../config/policy.ts';
+import type { BuildQueue } from '../build/queue.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import type { Session } from '../sessions/session.ts';
 import { BoundaryError } from './api.ts';
 
 /** What a handler is given: the engine as its session sees it, and the request as read so far. */
@@ -10,6 +12,8 @@ export interface EndpointContext {
   docker: Docker;
   engine: ScopedEngine;
   policy: SandboxPolicy;
+  session: Session;
+  buildQueue: BuildQueue;
   /** The engine's own socket, for the streams dockerode can't pass through as they are. */
   engineSocket: string;
   /** `{id}` and `{name}` segments of the path. */
@@ -31,6 +35,8 @@ export interface Endpoint {
   /** The path after the version prefix, as the engine routes it: `/containers/{id}/start`. */
   path: string;
   handle?(context: EndpointContext, response: ServerResponse): Promise<Answer>;
+  /** Query parameters this endpoint takes as a list (repeated in the URL). */
+  lists?: readonly string[];
   /** For the endpoints the CLI hijacks (attach, exec start): the raw connection is the handler's. */
   hijack?(context: EndpointContext, client: Duplex, head: Buffer): Promise<void>;
 }

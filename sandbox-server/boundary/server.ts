@@ -6,7 +6,9 @@ import { engineMessage, isEngineDown } from '../engine/errors.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import { API_VERSION, BoundaryError, checkVersion, notAllowed, queryOf, sendError, sendJson, splitVersion } from './api.ts';
 import { ENDPOINTS } from './endpoints.ts';
-import { matchEndpoint, readJson, type EndpointContext } from './router.ts';
+import { matchEndpoint, readJson, type Endpoint, type EndpointContext } from './router.ts';
+import type { BuildQueue } from '../build/queue.ts';
+import type { Session } from '../sessions/session.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
 import type { Duplex } from 'node:stream';
 import { WORKBENCH_UID } from '../workbench/image.ts';
@@ -27,6 +29,8 @@ export interface BoundaryOptions {
   engine: ScopedEngine;
   /** The session's policy (its lesson's, where the lesson sets one). */
   policy: SandboxPolicy;
+  session: Session;
+  buildQueue: BuildQueue;
   /** A folder only this session's workbench mounts; the socket is made inside it. */
   socketDir: string;
   log?: (line: string) => void;
@@ -58,9 +62,9 @@ export class EngineBoundary {
     });
   }
 
-  #context(request: IncomingMessage, params: Record<string, string>): EndpointContext {
-    const { docker, engine, policy } = this.#options;
-    return { docker, engine, policy, engineSocket: this.#engineSocket, params, query: queryOf(request), request, json: readJson(request) };
+  #context(request: IncomingMessage, endpoint: Endpoint, params: Record<string, string>): EndpointContext {
+    const { docker, engine, policy, session, buildQueue } = this.#options;
+    return { docker, engine, policy, session, buildQueue, engineSocket: this.#engineSocket, params, query: queryOf(request, endpoint.lists), request, json: readJson(request) };
   }
 
   #route(request: IncomingMessage) {
@@ -79,7 +83,7 @@ export class EngineBoundary {
     try {
       const { endpoint, params } = this.#route(request);
       if (!endpoint.hijack) throw notAllowed(request.method ?? 'GET', request.url ?? '/');
-      await endpoint.hijack(this.#context(request, params), socket, head);
+      await endpoint.hijack(this.#context(request, endpoint, params), socket, head);
     } catch (error) {
       const refusal = this.#refusal(error);
       const body = JSON.stringify({ message: refusal.message });
@@ -128,7 +132,7 @@ export class EngineBoundary {
     try {
       const { endpoint, params } = this.#route(request);
       if (!endpoint.handle) throw notAllowed(method, request.url ?? '/');
-      const answer = await endpoint.handle(this.#context(request, params), response);
+      const answer = await endpoint.handle(this.#context(request, endpoint, params), response);
       request.resume();
       if ('streamed' in answer) return;
       if ('text' in answer) {

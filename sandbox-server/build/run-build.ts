@@ -22,6 +22,12 @@ export interface BuildRequest {
   quiet: boolean;
   /** Who asked (the session's client address): build slots are shared fairly between clients. */
   client: string;
+  /** `--build-arg` values; the review reads them as the engine will. */
+  buildArgs?: ReadonlyMap<string, string>;
+  /** `--target`: the stage to stop at. */
+  target?: string;
+  /** The docker CLI prints "Sending build context" itself when it uploads one. */
+  announceContext?: boolean;
 }
 
 export interface BuildResult {
@@ -93,6 +99,7 @@ export async function runBuild(
       available: () => [...availableBaseImages(policy), ...[...ownTags].map((tag) => `${tag} (yours)`)],
     },
     contextHasArchive: holdsArchive(files),
+    buildArgs: request.buildArgs,
   });
   for (const note of review.notes) output.err(`${note}\n`);
   if (review.problems.length > 0) {
@@ -118,7 +125,7 @@ export async function runBuild(
   const tracker = new BuildStepTracker();
   try {
     const context = await makeBuildContext(files, request.dockerfilePath, review.canonical);
-    if (!request.quiet) output.out(`Sending build context to Docker daemon  ${humanSize(context.bytes)}\n`);
+    if (!request.quiet && request.announceContext !== false) output.out(`Sending build context to Docker daemon  ${humanSize(context.bytes)}\n`);
     const timeout = AbortSignal.timeout(policy.build.timeoutMs);
     const stream = await deps.docker.buildImage(context.stream, {
       t: request.tags.map((tag) => engine.namespace.imageTag(tag)),
@@ -139,7 +146,8 @@ export async function runBuild(
       forcerm: true,
       pull: false,
       nocache: request.noCache,
-      buildargs: {},
+      buildargs: Object.fromEntries(request.buildArgs ?? []),
+      ...(request.target ? { target: request.target } : {}),
       abortSignal: AbortSignal.any([signal, timeout]),
       // The engine takes several t= tags; dockerode's type allows one, its query builder repeats arrays.
     } as unknown as Docker.ImageBuildOptions);

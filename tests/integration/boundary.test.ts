@@ -196,3 +196,48 @@ describe('containers through the boundary', () => {
     await workbench.run(`docker rm -f $(docker ps -aq --filter name=q)`);
   });
 });
+
+describe('builds through the boundary', () => {
+  it('builds the context the CLI uploads, then runs it: build && run, --build-arg and --target', async () => {
+    await workbench.write(
+      'app/Dockerfile',
+      'FROM busybox AS base\nARG GREETING=hello\nRUN echo "$GREETING" > /greeting\nCMD ["cat", "/greeting"]\nFROM base AS extra\nRUN echo extra >> /greeting\n',
+    );
+    const script = [
+      'cd app',
+      'docker build -q -t greeter . >/dev/null && docker run --rm greeter',
+      'docker build -q --build-arg GREETING=bonjour --target base -t greeter:fr . >/dev/null && docker run --rm greeter:fr',
+      'docker build -t greeter:steps . | grep -E "^Step"',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    expect(output).toBe(
+      [
+        'hello',
+        'extra',
+        'bonjour',
+        'Step 1/6 : FROM busybox AS base',
+        'Step 2/6 : ARG GREETING=hello',
+        'Step 3/6 : RUN echo "$GREETING" > /greeting',
+        'Step 4/6 : CMD ["cat", "/greeting"]',
+        'Step 5/6 : FROM base AS extra',
+        'Step 6/6 : RUN echo extra >> /greeting',
+      ].join('\n') + '\n',
+    );
+    const listed = await workbench.run('docker images --format "{{.Repository}}:{{.Tag}}" | grep greeter | sort | tr "\\n" " "');
+    expect(listed.output).toBe('greeter:fr greeter:latest greeter:steps ');
+  });
+
+  it('reviews the uploaded Dockerfile and refuses what the sandbox refuses, with the line', async () => {
+    await workbench.write('bad/Dockerfile', 'FROM busybox\nADD ["\\u0068ttp://127.0.0.1:5000/v2/_catalog", "/c"]\n');
+    const refused = await workbench.run('cd bad && docker build -t bad .; echo "exit=$?"');
+    expect(refused.output).toMatch(/Dockerfile:2: /);
+    expect(refused.output).toMatch(/exit=1\n$/);
+    // BuildKit's CLI opens a gRPC session first; the boundary refuses it, and that is all the CLI says.
+    const buildkit = await workbench.run('cd app && DOCKER_BUILDKIT=1 docker build -t x . 2>&1 | tail -n 1');
+    expect(buildkit.output).toMatch(/unable to upgrade to h2c, received 403/);
+    await workbench.write('linked/Dockerfile', 'FROM busybox\n');
+    const link = await workbench.run('cd linked && ln -s /etc/shadow shadow && docker build -t linked .; echo "exit=$?"');
+    expect(link.output).toMatch(/shadow is a symbolic link; a build context here holds regular files only/);
+    expect(link.output).toMatch(/exit=1\n$/);
+  });
+});

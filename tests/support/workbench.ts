@@ -14,6 +14,8 @@ export interface TestWorkbench {
   container: Docker.Container;
   /** Runs a bash script as the learner in ~/workspace; output is stdout and stderr as a terminal shows them. */
   run(script: string): Promise<{ output: string; exitCode: number }>;
+  /** Writes a file under ~/workspace as the learner, byte for byte. */
+  write(path: string, content: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,10 +27,10 @@ export async function openWorkbench(sandbox: TestSandbox, learner: Learner): Pro
   await engine.ensureNetwork();
   // Short, because a socket path is at most 107 bytes.
   const socketDir = mkdtempSync(path.join('/tmp', 'llb-'));
-  const boundary = await EngineBoundary.listen({ docker: context.docker, engine, policy: context.services.policyFor(session), socketDir });
+  const boundary = await EngineBoundary.listen({ docker: context.docker, engine, session, buildQueue: context.services.buildQueue, policy: context.services.policyFor(session), socketDir });
   const container = await context.docker.createContainer(workbenchCreateOptions(session.namespace, context.config.policy, socketDir));
   await container.start();
-  return {
+  const workbench: TestWorkbench = {
     boundary,
     container,
     async run(script) {
@@ -40,9 +42,15 @@ export async function openWorkbench(sandbox: TestSandbox, learner: Learner): Pro
       const { ExitCode } = await exec.inspect();
       return { output: Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n'), exitCode: ExitCode ?? -1 };
     },
+    async write(path, content) {
+      const encoded = Buffer.from(content).toString('base64');
+      const result = await workbench.run(`mkdir -p "$(dirname '${path}')" && echo ${encoded} | base64 -d > '${path}'`);
+      if (result.exitCode !== 0) throw new Error(`writing ${path} in the workbench: ${result.output}`);
+    },
     async close() {
       await container.remove({ force: true }).catch(() => {});
       await boundary.close();
     },
   };
+  return workbench;
 }

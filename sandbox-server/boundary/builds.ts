@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { runBuild } from '../build/run-build.ts';
+import { readUploadedContext } from '../build/uploaded-context.ts';
+import { buildLimits } from '../policy/refusals.ts';
+import { isClassRegistry } from '../registry/address.ts';
+import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
+import { WorkspaceError } from '../sessions/workspace.ts';
+import { API_VERSION, BoundaryError } from './api.ts';
+import { engineBool, parseQuery, querySchema } from './query.ts';
+import type { Endpoint } from './router.ts';
+
+/**
+ * `POST /build`: the classic builder, as the workbench's `docker build` asks for it. The uploaded
+ * context is read into files within the caps, the Dockerfile review runs on them, and the engine
+ * builds the review's canonical text from a context the server makes (build/run-build.ts), with
+ * the network off and the build limits. The progress comes back as the engine's JSON stream.
+ */
+
+/** Fields of a build the sandbox fixes: each must be absent or zero. */
+const zeroOnly = (sentence: string) => z.string().max(64).refine((text) => ['', '0', 'false'].includes(text), { error: sentence }).optional();
+
+const buildQuery = (limits: string) =>
+  querySchema({
+    t: z.string().max(4096).optional(),
+    dockerfile: z.string().max(256).optional(),
+    q: engineBool.optional(),
+    nocache: engineBool.optional(),
+    rm: engineBool.optional(),
+    forcerm: engineBool.optional(),
+    pull: engineBool.optional(),
+    target: z.string().max(128).optional(),
+    buildargs: z.string().max(32 * 1024).optional(),
+    labels: z.string().max(16 * 1024).optional(),
+    version: z.enum(['1', '2']).optional(),
+    networkmode: z.string().max(32).optional(),
+    cachefrom: z.string().max(4096).optional(),
+    platform: z.string().max(64).optional(),
+    memory: zeroOnly(`build limits are set by the sandbox (${limits})`),
+    memswap: zeroOnly(`build limits are set by the sandbox (${limits})`),
+    cpushares: zeroOnly(`build limits are set by the sandbox (${limits})`),
+    cpusetcpus: z.literal('').optional(),
+    cpusetmems: z.literal('').optional(),
+    cgroupparent: z.literal('').optional(),
+    cpuperiod: zeroOnly(`build limits are set by the sandbox (${limits})`),
+    cpuquota: zeroOnly(`build limits are set by the sandbox (${limits})`),
+    shmsize: zeroOnly('the build\'s shared memory is fixed here'),
+    squash: zeroOnly('squash needs the experimental engine, which this sandbox does not run'),
+    extrahosts: z.literal('').optional(),
+    session: z.literal('').optional(),
+    ulimits: z.literal('null').or(z.literal('')).optional(),
+    outputs: z.literal('').optional(),
+  });
+
+const stringMap = z.record(z.string().max(256), z.string().max(16 * 1024).nullable());
+
+function jsonMap(text: string | undefined, what: string): Map<string, string> {
+  if (text === undefined || text === '') return new Map();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new BoundaryError(400, `${what} are not JSON`);
+  }
+  const map = stringMap.safeParse(parsed);
+  if (!map.success || Object.keys(map.data).length > 64) throw new BoundaryError(400, `${what} must be at most 64 names with text values`);
+  return new Map(Object.entries(map.data).flatMap(([key, value]) => (value === null ? [] : [[key, value] as [string, string]])));
+}
+
+function tagsOf(text: string | undefined): ImageReference[] {
+  if (!text) return [];
+  const tags = text.split('\n');
+  if (tags.length > 8) throw new BoundaryError(400, 'a build may give an image at most 8 tags here');
+  return tags.map((tag) => {
+    let ref: ImageReference;
+    try {
+      ref = parseReference(tag);
+    } catch (error) {
+      if (error instanceof InvalidReferenceError) throw new BoundaryError(400, `invalid reference format: ${tag}`);
+      throw error;
+    }
+    if (ref.digest) throw new BoundaryError(400, `invalid reference format: ${tag}`);
+    if (ref.domain && !isClassRegistry(ref)) {
+      throw new BoundaryError(403, `images here are tagged for the class registry (localhost:5000/NAME) or with no registry at all, not ${ref.domain}`);
+    }
+    return ref;
+  });
+}
+
+export const BUILD_ENDPOINTS: readonly Endpoint[] = [
+  {
+    method: 'POST',
+    path: '/build',
+    lists: ['t'],
+    async handle({ engine, policy, session, buildQueue, docker, query, request }, response) {
+      const parsed = parseQuery(buildQuery(buildLimits(policy)), query);
+      if (parsed.version === '2') throw new BoundaryError(400, "BuildKit isn't available here; the classic builder is used (DOCKER_BUILDKIT=0)");
+      if (parsed.networkmode && parsed.networkmode !== 'default') throw new BoundaryError(403, 'builds have no network here, except the package cache');
+      if (parsed.cachefrom && parsed.cachefrom !== '[]') throw new BoundaryError(403, 'the build cache here is the engine\'s own; --cache-from is not available');
+      if (parsed.platform && parsed.platform !== 'linux/amd64' && parsed.platform !== 'linux') throw new BoundaryError(403, 'every image here is linux/amd64');
+      const labels = jsonMap(parsed.labels, 'labels');
+      if (labels.size > 0) throw new BoundaryError(403, 'write labels into the Dockerfile with LABEL here');
+      const buildArgs = jsonMap(parsed.buildargs, 'build arguments');
+      const tags = tagsOf(parsed.t);
+      if (session.activeBuild) throw new BoundaryError(409, 'a build is already running in this session; wait for it, or press Ctrl-C in its terminal');
+
+      let files;
+      try {
+        files = await readUploadedContext(request, policy);
+      } catch (error) {
+        if (error instanceof WorkspaceError) throw new BoundaryError(400, `unable to prepare context: ${error.message}`);
+        throw error;
+      }
+
+      const controller = new AbortController();
+      // Ctrl-C in the workbench closes the CLI's connection: the build stops with it.
+      response.on('close', () => controller.abort());
+      session.activeBuild = controller;
+      response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
+      response.flushHeaders();
+      const send = (message: object) => response.write(`${JSON.stringify(message)}\r\n`);
+      let lastError = '';
+      try {
+        await engine.ensureNetwork();
+        const result = await runBuild(
+          engine,
+          files,
+          {
+            dockerfilePath: (parsed.dockerfile ?? 'Dockerfile').replace(/^\.\//, ''),
+            tags,
+            noCache: parsed.nocache ?? false,
+            quiet: parsed.q ?? false,
+            client: session.record.address ?? session.namespace.id,
+            buildArgs,
+            target: parsed.target || undefined,
+            announceContext: false,
+          },
+          { docker, queue: buildQueue, policy },
+          {
+            out: (text) => send({ stream: text }),
+            // The last line on stderr of a failed build is its error, which the CLI prints itself;
+            // the rest (notes, the queue position) is shown as it comes.
+            err: (text) => {
+              if (text.startsWith('Waiting for a build slot')) return send({ stream: text });
+              if (lastError) send({ stream: lastError });
+              lastError = text;
+            },
+          },
+          controller.signal,
+        );
+        if (result.ok && lastError) send({ stream: lastError });
+        if (result.ok && result.imageId) send({ aux: { ID: result.imageId } });
+        if (!result.ok) {
+          const message = lastError.replace(/\n$/, '').replace(/^Error response from daemon: /, '') || 'the build failed';
+          send({ errorDetail: { message }, error: message });
+        }
+        session.emit('objects');
+      } finally {
+        session.activeBuild = undefined;
+        response.end();
+      }
+      return { streamed: true };
+    },
+  },
+];
