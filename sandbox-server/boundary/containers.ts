@@ -10,7 +10,7 @@ import { BoundaryError } from './api.ts';
 import { readCreateRequest } from './container-create.ts';
 import { forwardToEngine, hijackEngine } from './engine-forward.ts';
 import { containerInspect } from './inspect.ts';
-import { engineBool, engineInt, parseQuery, querySchema } from './query.ts';
+import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
 import type { Endpoint, EndpointContext } from './router.ts';
 
 /**
@@ -30,7 +30,7 @@ export async function visibleContainers(
   return containers.filter((container) => container.internal.Labels?.[WORKBENCH_LABEL] === undefined);
 }
 
-async function requireContainer(engine: ScopedEngine, text: string): Promise<OwnContainer> {
+export async function requireContainer(engine: ScopedEngine, text: string): Promise<OwnContainer> {
   const containers = await visibleContainers(engine, true);
   const name = text.replace(/^\//, '');
   const found =
@@ -210,6 +210,39 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       for (const key of ['stream', 'stdin', 'stdout', 'stderr', 'logs'] as const) if (query[key] !== undefined) search.set(key, query[key] ? '1' : '0');
       if (query.detachKeys) search.set('detachKeys', query.detachKeys);
       await hijackEngine(context.engineSocket, 'POST', `/v1.41/containers/${container.id}/attach?${search}`, client, head);
+    },
+  },
+  { method: 'POST', path: '/containers/{id}/pause', handle: forward('POST', 'pause', querySchema({})) },
+  { method: 'POST', path: '/containers/{id}/unpause', handle: forward('POST', 'unpause', querySchema({})) },
+  { method: 'GET', path: '/containers/{id}/top', handle: forward('GET', 'top', querySchema({ ps_args: z.string().max(64).regex(/^[a-zA-Z -]*$/).optional() })) },
+  { method: 'GET', path: '/containers/{id}/stats', handle: forward('GET', 'stats', querySchema({ stream: raw(8), 'one-shot': raw(8) })) },
+  { method: 'GET', path: '/containers/{id}/changes', handle: forward('GET', 'changes', querySchema({})) },
+  {
+    method: 'POST',
+    path: '/containers/{id}/rename',
+    async handle({ engine, docker, params, query }) {
+      const { name } = parseQuery(querySchema({ name: z.string().max(128) }), query);
+      const wanted = name.replace(/^\//, '');
+      if (!OBJECT_NAME.test(wanted)) throw new BoundaryError(400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      const container = await requireContainer(engine, params.id!);
+      const taken = (await visibleContainers(engine, true)).find((other) => other.name === wanted);
+      if (taken) throw new BoundaryError(409, `Conflict. The container name "/${wanted}" is already in use by container "${taken.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+      await docker.getContainer(container.id).rename({ name: engine.namespace.containerName(wanted) });
+      return { json: null, status: 204 };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/containers/prune',
+    async handle({ engine, docker, query }) {
+      const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
+      onlyFilters(parseFilters(filters), []);
+      const stopped = (await visibleContainers(engine, true)).filter((container) => container.state !== 'running' && container.state !== 'paused');
+      const deleted: string[] = [];
+      for (const container of stopped) {
+        await docker.getContainer(container.id).remove().then(() => deleted.push(container.id), () => undefined);
+      }
+      return { json: { ContainersDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: 0 } };
     },
   },
 ];

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { API_VERSION, BoundaryError } from './api.ts';
 import { BUILD_ENDPOINTS } from './builds.ts';
 import { CONTAINER_ENDPOINTS, visibleContainers } from './containers.ts';
+import { EXEC_ENDPOINTS } from './execs.ts';
+import { VOLUME_ENDPOINTS } from './volumes.ts';
 import { IMAGE_ENDPOINTS } from './images.ts';
 import { containerSummary, imageSummary } from './listings.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
@@ -52,6 +54,36 @@ const imageListQuery = querySchema({
 });
 
 const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
+  {
+    method: 'GET',
+    path: '/system/df',
+    async handle({ engine, query }) {
+      parseQuery(querySchema({}), query);
+      const [images, containers, volumes] = await Promise.all([engine.images(), visibleContainers(engine, true, { size: true }), engine.volumes()]);
+      return {
+        json: {
+          LayersSize: images.reduce((total, image) => total + image.size, 0),
+          Images: images.map((image) => ({
+            ...imageSummary(image, engine.namespace),
+            Containers: containers.filter((container) => container.imageId === image.id).length,
+          })),
+          Containers: containers.map((container) => containerSummary(container, engine.namespace)),
+          Volumes: volumes.map((volume) => ({
+            Name: volume.name,
+            Driver: 'local',
+            Scope: 'local',
+            Labels: {},
+            Mountpoint: '',
+            UsageData: {
+              Size: -1,
+              RefCount: containers.filter((container) => (container.internal.Mounts ?? []).some((mount) => mount.Name === volume.internalName)).length,
+            },
+          })),
+          BuildCache: [],
+        },
+      };
+    },
+  },
   { method: 'GET', path: '/_ping', handle: ping },
   { method: 'HEAD', path: '/_ping', handle: ping },
   {
@@ -133,7 +165,6 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
  */
 const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
   ['/networks/{id}', (id: string) => `network ${id} not found`],
-  ['/volumes/{id}', (id: string) => `get ${id}: no such volume`],
   ['/plugins/{id}/json', (id: string) => `plugin ${id} not found`],
 ].map(([path, message]) => ({
   method: 'GET' as const,
@@ -143,4 +174,4 @@ const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
   },
 }));
 
-export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];
+export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];

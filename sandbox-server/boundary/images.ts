@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { allowsBaseImage, availableBaseImages } from '../policy/lesson-policy.ts';
 import { formatReference, InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
 import { API_VERSION, BoundaryError } from './api.ts';
-import { parseQuery, querySchema } from './query.ts';
+import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
+import { ImageRuleError, pruneOwnImages, removeOwnImage, requireOwnImage, tagOwnImage } from '../scope/image-operations.ts';
+import { isClassRegistry } from '../registry/address.ts';
 import type { Endpoint } from './router.ts';
 
 /**
@@ -67,4 +69,59 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
       return { json: JSON.parse(engine.namespace.scrub(JSON.stringify({ ...info, RepoTags: image.tags, RepoDigests: [] }))) };
     },
   },
+  {
+    method: 'DELETE',
+    path: '/images/{name*}',
+    async handle({ engine, docker, params, query }) {
+      const { force } = parseQuery(querySchema({ force: engineBool.optional(), noprune: engineBool.optional() }), query);
+      return { json: await ruled(removeOwnImage(engine, docker, params.name!, force ?? false)) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/images/{name*}/tag',
+    async handle({ engine, policy, params, query }) {
+      const { repo, tag } = parseQuery(querySchema({ repo: z.string().max(256), tag: z.string().max(128).optional() }), query);
+      const target = referenceOf(tag ? `${repo}:${tag}` : repo);
+      if (target.domain && !isClassRegistry(target)) {
+        throw new BoundaryError(403, `images here are tagged for the class registry (localhost:5000/NAME) or with no registry at all, not ${target.domain}`);
+      }
+      await ruled(tagOwnImage(engine, params.name!, target, policy.quotas.images));
+      return { json: null, status: 201 };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/images/{name*}/history',
+    async handle({ engine, docker, params, query }) {
+      parseQuery(querySchema({}), query);
+      const image = await ruled(requireOwnImage(engine, params.name!));
+      const layers = (await docker.getImage(image.id).history()) as { Tags?: string[] | null }[];
+      // Tags of a layer are the engine's (other sessions', the catalogue's): only the session's own show.
+      const shown = layers.map((layer) => ({ ...layer, Tags: (layer.Tags ?? []).flatMap((tag) => engine.namespace.displayTag(tag) ?? []) }));
+      return { json: JSON.parse(engine.namespace.scrub(JSON.stringify(shown))) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/images/prune',
+    async handle({ engine, docker, query }) {
+      const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
+      const parsed = parseFilters(filters);
+      onlyFilters(parsed, ['dangling']);
+      const all = (parsed.get('dangling') ?? []).some((value) => value === 'false' || value === '0');
+      const { records, reclaimed } = await pruneOwnImages(engine, docker, all);
+      return { json: { ImagesDeleted: records.length > 0 ? records : null, SpaceReclaimed: reclaimed } };
+    },
+  },
 ];
+
+/** The shared image rules in the engine's answer shape. */
+async function ruled<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ImageRuleError) throw new BoundaryError(error.status, error.message);
+    throw error;
+  }
+}

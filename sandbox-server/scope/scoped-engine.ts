@@ -180,7 +180,8 @@ export class ScopedEngine {
     const internalName = info.Names?.[0] ?? '';
     return {
       id: info.Id,
-      name: info.Labels?.[LABEL.name] ?? this.namespace.displayName(internalName) ?? internalName,
+      // The engine's name first: a rename changes it, and a label can't change.
+      name: this.namespace.displayName(internalName) ?? info.Labels?.[LABEL.name] ?? internalName,
       image: this.namespace.scrub(info.Image),
       imageId: info.ImageID,
       command: info.Command,

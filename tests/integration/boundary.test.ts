@@ -241,3 +241,62 @@ describe('builds through the boundary', () => {
     expect(link.output).toMatch(/exit=1\n$/);
   });
 });
+
+describe('everything else a tutorial types, through the boundary', () => {
+  it('execs into a running container, never privileged, never under /proc', async () => {
+    const exec = await workbench.run('docker run -d --name shell busybox sleep 300 >/dev/null && docker exec shell sh -c "echo inside; id -u" && docker exec -w /tmp shell pwd');
+    expect(exec.output).toBe('inside\n0\n/tmp\n');
+    const privileged = await workbench.run('docker exec --privileged shell true');
+    expect(privileged.output).toMatch(/privileged mode isn't available here; exec runs with the container's capabilities/);
+    const proc = await workbench.run('docker exec -w /proc/1/cwd shell true');
+    expect(proc.output).toMatch(/can't be under \/proc here/);
+    const others = await workbench.run(`docker exec ${bobsContainerId.slice(0, 12)} true`);
+    expect(others.output).toMatch(/No such container: /);
+  });
+
+  it('tags, lists, shows the history of, and removes images', async () => {
+    const script = [
+      'docker tag napper napper:v2',
+      'docker images napper --format "{{.Tag}}" 2>&1 | sort | tr "\\n" " "; echo',
+      'docker history -q napper | head -n 1 | grep -c -E "^[0-9a-f]{12}$"',
+      'docker rmi napper:v2',
+      'docker rmi busybox 2>&1 | head -n 1',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    const lines = output.split('\n');
+    expect(lines[1]).toBe('1');
+    expect(lines[2]).toBe('Untagged: napper:v2');
+    expect(lines[3]).toMatch(/^Error response from daemon: conflict: unable to remove repository reference "busybox" \(must force\)/);
+  });
+
+  it('renames, pauses and unpauses, lists processes, shows ports and disk use', async () => {
+    const script = [
+      'docker rename shell box && docker ps --format "{{.Names}}" | grep -c "^box$"',
+      'docker pause box >/dev/null && docker ps --filter status=paused --format "{{.Names}}" && docker unpause box >/dev/null',
+      'docker top box | tail -n 1 | grep -c "sleep 300"',
+      'docker port web',
+      'docker system df --format "{{.Type}}" | tr "\\n" " "; echo',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    expect(output).toBe('1\nbox\n1\n80/tcp -> 0.0.0.0:8080\nImages Containers Local Volumes Build Cache \n');
+  });
+
+  it('makes, lists and removes volumes, and prunes containers and volumes', async () => {
+    const script = [
+      'docker volume create data',
+      'docker run --rm -v data:/data busybox sh -c "echo kept > /data/file"',
+      'docker run --rm -v data:/data:ro busybox cat /data/file',
+      'docker volume ls --format "{{.Name}}"',
+      'docker volume inspect --format "{{.Name}} {{.Driver}}" data',
+      'docker rm -f box >/dev/null; docker container prune -f | head -n 1',
+      'docker volume rm data',
+      'docker volume create --driver other x 2>&1',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    expect(output).toBe(
+      'data\nkept\ndata\ndata local\nDeleted Containers:\ndata\nError response from daemon: volumes here use the local driver with no options; create one with docker volume create NAME\n',
+    );
+    const bobsVolumes = await bob.run('docker volume ls -q');
+    expect(bobsVolumes.output).not.toContain('data');
+  });
+});

@@ -2,6 +2,7 @@ import { daemonError, isNotFound } from '../../engine/errors.ts';
 import { allowsBaseImage, availableBaseImages } from '../../policy/lesson-policy.ts';
 import { formatReference, parseReference, type ImageReference } from '../../scope/reference.ts';
 import type { OwnImage, ScopedEngine } from '../../scope/scoped-engine.ts';
+import { checkImageQuota as checkOwnImageQuota, ImageRuleError, pruneOwnImages, removeOwnImage, tagOwnImage } from '../../scope/image-operations.ts';
 import type { CommandContext } from '../command.ts';
 import { formatTable } from '../format/table.ts';
 import { ago, ellipsis, imageSize, shortId } from '../format/units.ts';
@@ -15,15 +16,6 @@ export async function requireImage(engine: ScopedEngine, text: string): Promise<
   const image = await engine.findImage(text);
   if (!image) throw new UsageError(`Error response from daemon: No such image: ${text}`);
   return image;
-}
-
-/** "hello" → "hello:latest"; undefined for text that can't be an image name (an ID like sha256:…). */
-function tagName(text: string): string | undefined {
-  try {
-    return formatReference(parseReference(text));
-  } catch {
-    return undefined;
-  }
 }
 
 function splitTag(tag: string): [string, string] {
@@ -109,78 +101,23 @@ const imageRemove: DockerCommand = {
   },
 };
 
-/**
- * `docker rmi` with the daemon's rules (daemon/images/image_delete.go), applied to the learner's
- * view: untag when other tags remain, refuse when a container uses the image unless forced, and
- * report the image deleted once no tag of this session points at it.
- */
 async function removeImage({ engine, services, io }: CommandContext, name: string, force: boolean): Promise<void> {
-  const image = await requireImage(engine, name);
-  const docker = services.docker;
-  const byId = !image.tags.includes(tagName(name) ?? '');
-  const containers = (await engine.containers({ all: true })).filter((container) => container.imageId === image.id);
-  const running = containers.find((container) => container.state === 'running');
-  const stopped = containers.find((container) => container.state !== 'running');
-
-  let removeTags: string[];
-  if (!byId) {
-    const tag = tagName(name)!;
-    const internal = engine.namespace.imageTag(tag);
-    if (image.tags.length > 1) {
-      await docker.getImage(internal).remove({ noprune: true });
-      io.out(`Untagged: ${tag}\n`);
-      return;
-    }
-    const user = running ?? stopped;
-    if (user && !force) {
-      throw new UsageError(
-        `Error response from daemon: conflict: unable to remove repository reference "${name}" (must force) - container ${shortId(user.id)} is using its referenced image ${shortId(image.id)}`,
-      );
-    }
-    if (running) {
-      // Forced past a running container, docker only untags; the image stays, dangling.
-      await docker.getImage(internal).remove({ noprune: true });
-      io.out(`Untagged: ${tag}\n`);
-      return;
-    }
-    removeTags = [internal];
-  } else {
-    const repositories = new Set(image.tags.map((tag) => splitTag(tag)[0]));
-    if (repositories.size > 1 && !force) {
-      throw new UsageError(
-        `Error response from daemon: conflict: unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`,
-      );
-    }
-    if (running) {
-      throw new UsageError(
-        `Error response from daemon: conflict: unable to delete ${shortId(image.id)} (cannot be forced) - image is being used by running container ${shortId(running.id)}`,
-      );
-    }
-    if (stopped && !force) {
-      throw new UsageError(
-        `Error response from daemon: conflict: unable to delete ${shortId(image.id)} (must be forced) - image is being used by stopped container ${shortId(stopped.id)}`,
-      );
-    }
-    removeTags = image.internalTags;
+  const records = await asUsageError(removeOwnImage(engine, services.docker, name, force));
+  for (const record of records) {
+    if (record.Untagged) io.out(`Untagged: ${record.Untagged}\n`);
+    if (record.Deleted) io.out(`Deleted: ${record.Deleted}\n`);
   }
+}
 
-  // The server's keep tags go first and quietly, so the learner's last tag is the one that deletes.
-  for (const keep of image.keepTags) await docker.getImage(keep).remove({ noprune: true }).catch(() => undefined);
-  let deleted = false;
-  for (const [index, tag] of removeTags.entries()) {
-    const last = index === removeTags.length - 1;
-    const records = (await docker.getImage(tag).remove({ force: last && force })) as { Untagged?: string; Deleted?: string }[];
-    for (const record of records) {
-      if (record.Untagged) io.out(`Untagged: ${engine.namespace.scrub(record.Untagged)}\n`);
-      if (record.Deleted) {
-        io.out(`Deleted: ${record.Deleted}\n`);
-        deleted = true;
-      }
+/** The shared image rules speak the daemon's words; the imitation prints them as the CLI does. */
+async function asUsageError<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ImageRuleError) {
+      throw new UsageError(error.status === 403 || error.status === 400 ? error.message : `Error response from daemon: ${error.message}`);
     }
-  }
-  if (!deleted) {
-    // Another session (or the catalogue) still tags the same image; for this learner it is gone.
-    io.out(`Deleted: ${image.id}\n`);
+    throw error;
   }
 }
 
@@ -195,15 +132,11 @@ const imageTag: DockerCommand = {
   async run(flags, context) {
     const { engine } = context;
     const [source, target] = flags.positionals as [string, string];
-    const image = await requireImage(engine, source);
+    await requireImage(engine, source);
     const ref = parseImageName(target);
     if (ref.digest) throw new UsageError(`refusing to create a tag with a digest reference`);
     if (ref.domain && !isClassRegistry(ref)) throw noRegistryHere(ref, 'push');
-    const wanted = formatReference(ref);
-    if (!image.tags.includes(wanted)) {
-      await checkImageQuota(context, ref, image.id);
-      await engine.tagImage(image.id, ref);
-    }
+    await asUsageError(tagOwnImage(engine, source, ref, context.services.policy.quotas.images));
     return 0;
   },
 };
@@ -278,16 +211,8 @@ const imagePull: DockerCommand = {
   },
 };
 
-/**
- * A new tag must fit the image quota, unless it names an image the learner already has tagged
- * (another name for it costs nothing).
- */
 async function checkImageQuota({ engine, services }: CommandContext, ref: ImageReference, imageId?: string): Promise<void> {
-  const tagged = await engine.quotaImages();
-  if (tagged.some((image) => image.id === imageId || image.tags.includes(formatReference(ref)))) return;
-  if (tagged.length >= services.policy.quotas.images) {
-    throw new UsageError(`you have ${tagged.length} images, the most a session may keep; remove some with docker rmi`);
-  }
+  await asUsageError(checkOwnImageQuota(engine, ref, services.policy.quotas.images, imageId));
 }
 
 /** Pulls from the catalogue with output shaped like a registry pull. */
@@ -329,44 +254,13 @@ const imagePrune: DockerCommand = {
       ? 'WARNING! This will remove all images without at least one container associated to them.'
       : 'WARNING! This will remove all dangling images.';
     if (!flags.bools.has('force') && !(await io.confirm(`${warning}\nAre you sure you want to continue?`))) return 0;
-    const used = new Set((await engine.containers({ all: true })).map((container) => container.imageId));
-    const candidates = (await engine.images()).filter(
-      (image) => !used.has(image.id) && (all || image.tags.length === 0),
-    );
-    let reclaimed = 0;
-    const lines: string[] = [];
-    for (const image of candidates) {
-      // Each image's own layer sizes, read before it goes: the space reclaimed is what the deleted
-      // layers held (as the daemon counts it), not the whole image with the base it shares.
-      const layers = (await services.docker.getImage(image.id).history()) as { Id: string; Size: number }[];
-      const layerSize = (id: string) => layers.find((layer) => layer.Id === id)?.Size ?? 0;
-      let deleted = false;
-      for (const tag of [...image.keepTags, ...image.internalTags]) {
-        const records = ((await services.docker.getImage(tag).remove().catch(() => [])) ?? []) as RemoveRecord[];
-        if (image.internalTags.includes(tag)) lines.push(`untagged: ${engine.namespace.displayTag(tag)}`);
-        for (const record of records) {
-          if (!record.Deleted) continue;
-          lines.push(`deleted: ${record.Deleted}`);
-          reclaimed += layerSize(record.Deleted);
-          deleted = true;
-        }
-      }
-      if (!deleted) {
-        // Another session still tags the same image; for this learner it is gone all the same.
-        lines.push(`deleted: ${image.id}`);
-        reclaimed += layerSize(image.id);
-      }
-    }
+    const { records, reclaimed } = await pruneOwnImages(engine, services.docker, all);
+    const lines = records.map((record) => (record.Untagged ? `untagged: ${record.Untagged}` : `deleted: ${record.Deleted}`));
     if (lines.length > 0) io.out(`Deleted Images:\n${lines.join('\n')}\n\n`);
     io.out(`Total reclaimed space: ${imageSize(reclaimed)}\n`);
     return 0;
   },
 };
-
-interface RemoveRecord {
-  Untagged?: string;
-  Deleted?: string;
-}
 
 const imageInspectNotFound = (name: string) => new UsageError(`Error: No such image: ${name}`);
 
