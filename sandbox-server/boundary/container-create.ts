@@ -162,6 +162,40 @@ export interface CreateRequest {
   openStdin: boolean;
   stdinOnce: boolean;
   attach: { stdin: boolean; stdout: boolean; stderr: boolean };
+  /** A network the learner made, by its learner name; undefined for the session's own. */
+  network?: string;
+  /** Other names the container answers to on that network (Compose gives each its service's). */
+  aliases: string[];
+}
+
+const ALIAS = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+const SESSION_NETWORK_NAMES = new Set(['', 'default', 'bridge']);
+
+/**
+ * NetworkMode and the endpoint settings: the session's own network, or one the learner made
+ * (host, none and container:… are refused). Of an endpoint's settings only aliases may be chosen;
+ * addresses, links and driver options must be empty.
+ */
+function readNetwork(mode: string | undefined, endpoints: Record<string, unknown> | undefined): { network?: string; aliases: string[] } {
+  const modeName = mode ?? '';
+  if (modeName === 'host' || modeName === 'none' || modeName.startsWith('container:') || modeName.includes(':')) throw new BoundaryError(403, REFUSALS.network);
+  const names = Object.keys(endpoints ?? {});
+  if (names.length > 1) throw new BoundaryError(403, 'a container joins one network when it is created here; connect it to more with docker network connect');
+  const name = names[0] ?? modeName;
+  if (names[0] !== undefined && !SESSION_NETWORK_NAMES.has(modeName) && modeName !== names[0]) throw new BoundaryError(403, REFUSALS.network);
+  const aliases: string[] = [];
+  for (const [key, value] of Object.entries((endpoints?.[name] ?? {}) as Record<string, unknown>)) {
+    if (key === 'Aliases') {
+      if (value === null) continue;
+      if (!Array.isArray(value) || value.length > 8 || !value.every((alias) => typeof alias === 'string' && ALIAS.test(alias))) {
+        throw new BoundaryError(400, 'network aliases are names of letters, digits, dots, dashes and underscores, at most 8 of them');
+      }
+      aliases.push(...(value as string[]));
+    } else if (!emptyish.safeParse(value).success) {
+      throw new BoundaryError(403, "a container's address and links on a network are the sandbox's to set here; give it aliases instead");
+    }
+  }
+  return { network: SESSION_NETWORK_NAMES.has(name) ? undefined : name, aliases };
 }
 
 const LABEL_RESERVED = 'org.layerlab.';
@@ -184,10 +218,7 @@ export function readCreateRequest(name: string, body: unknown, policy: SandboxPo
   if (!chosen.success) throw fieldError(chosen.error.issues[0]!, 'HostConfig.');
   const hostConfig = chosen.data;
 
-  if (hostConfig.NetworkMode && !['default', 'bridge'].includes(hostConfig.NetworkMode)) throw new BoundaryError(403, REFUSALS.network);
-  for (const endpoint of Object.keys(config.NetworkingConfig?.EndpointsConfig ?? {})) {
-    if (!['default', 'bridge'].includes(endpoint)) throw new BoundaryError(403, REFUSALS.network);
-  }
+  const { network, aliases } = readNetwork(hostConfig.NetworkMode ?? undefined, config.NetworkingConfig?.EndpointsConfig ?? undefined);
   const logType = hostConfig.LogConfig?.Type ?? '';
   if ((logType !== '' && logType !== 'json-file') || Object.keys(hostConfig.LogConfig?.Config ?? {}).length > 0) {
     throw new BoundaryError(403, REFUSALS.logDriver);
@@ -260,6 +291,8 @@ export function readCreateRequest(name: string, body: unknown, policy: SandboxPo
     openStdin: config.OpenStdin ?? false,
     stdinOnce: config.StdinOnce ?? false,
     attach: { stdin: config.AttachStdin ?? false, stdout: config.AttachStdout ?? false, stderr: config.AttachStderr ?? false },
+    network,
+    aliases,
   };
 }
 

@@ -8,6 +8,7 @@ import type { OwnContainer, ScopedEngine } from '../scope/scoped-engine.ts';
 import { WORKBENCH_LABEL } from '../workbench/image.ts';
 import { BoundaryError } from './api.ts';
 import { readCreateRequest } from './container-create.ts';
+import { requireNetwork } from './networks.ts';
 import { forwardToEngine, hijackEngine } from './engine-forward.ts';
 import { containerInspect } from './inspect.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
@@ -122,6 +123,10 @@ async function create({ engine, policy, docker, query, json }: EndpointContext):
   options.OpenStdin = request.openStdin;
   options.StdinOnce = request.stdinOnce;
   options.HostConfig!.AutoRemove = request.autoRemove;
+  // The engine's DNS knows a container by its engine name (ll-<ns>-web); the alias makes `web` resolve, as on a real engine.
+  const network = request.network === undefined ? engine.namespace.networkName : (await requireNetwork(engine, request.network)).internalName;
+  options.HostConfig!.NetworkMode = network;
+  options.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: [...new Set([containerName, ...request.aliases])] } } };
   try {
     const container = await docker.createContainer(options);
     return { json: { Id: container.id, Warnings: [] }, status: 201 };
@@ -191,7 +196,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
     method: 'DELETE',
     path: '/containers/{id}',
     async handle({ engine, docker, params, query }) {
-      const { force, v } = parseQuery(querySchema({ force: engineBool.optional(), v: engineBool.optional(), link: z.literal('0').or(z.literal('false')).optional() }), query);
+      const { force, v } = parseQuery(querySchema({ force: engineBool.optional(), v: engineBool.optional(), link: engineBool.refine((link) => !link, { error: 'links are not available here' }).optional() }), query);
       const container = await requireContainer(engine, params.id!);
       await docker.getContainer(container.id).remove({ force: force ?? false, v: v ?? false });
       return { json: null, status: 204 };

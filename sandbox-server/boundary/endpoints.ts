@@ -4,6 +4,7 @@ import { BUILD_ENDPOINTS } from './builds.ts';
 import { CONTAINER_ENDPOINTS, visibleContainers } from './containers.ts';
 import { EXEC_ENDPOINTS } from './execs.ts';
 import { VOLUME_ENDPOINTS } from './volumes.ts';
+import { NETWORK_ENDPOINTS } from './networks.ts';
 import { IMAGE_ENDPOINTS } from './images.ts';
 import { containerSummary, imageSummary } from './listings.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
@@ -24,6 +25,8 @@ const containerListQuery = querySchema({
   limit: engineInt.optional(),
   size: engineBool.optional(),
   filters: z.string().optional(),
+  // docker-py (Compose 1.29) sends it; the engine ignores it.
+  trunc_cmd: z.string().max(8).optional(),
 });
 
 /** Filters the engine applies as it would straight on the engine; the session's own label is added to them. */
@@ -164,7 +167,6 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
  * serves them, so that a search ends as it would on an engine without that object.
  */
 const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
-  ['/networks/{id}', (id: string) => `network ${id} not found`],
   ['/plugins/{id}/json', (id: string) => `plugin ${id} not found`],
 ].map(([path, message]) => ({
   method: 'GET' as const,
@@ -174,4 +176,4 @@ const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
   },
 }));
 
-export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];
+export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NETWORK_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];

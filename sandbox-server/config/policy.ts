@@ -34,6 +34,8 @@ export interface SandboxPolicy {
     containers: number;
     images: number;
     volumes: number;
+    /** Networks a learner may create (for Compose), besides the session's own. */
+    networks: number;
     buildsPerSession: number;
   };
   sessions: {
@@ -113,6 +115,7 @@ export function policyFromEnv(env: Env = process.env): SandboxPolicy {
       containers: read(env, 'LAYERLAB_MAX_CONTAINERS', 20, positiveInteger),
       images: read(env, 'LAYERLAB_MAX_IMAGES', 10, positiveInteger),
       volumes: read(env, 'LAYERLAB_MAX_VOLUMES', 10, positiveInteger),
+      networks: read(env, 'LAYERLAB_MAX_NETWORKS', 3, positiveInteger),
       buildsPerSession: 1,
     },
     sessions: {

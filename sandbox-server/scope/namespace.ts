@@ -122,6 +122,17 @@ export class Namespace {
     return `ll-${this.id}-${learnerName}`;
   }
 
+  /** A network the learner made (`docker network create`, Compose): apart from containers' names and the session's own network. */
+  learnerNetworkName(learnerName: string): string {
+    return `lln-${this.id}-${learnerName}`;
+  }
+
+  /** "lln-<ns>-app_default" → "app_default"; undefined for any other network. */
+  displayNetworkName(internalName: string): string | undefined {
+    const prefix = `lln-${this.id}-`;
+    return internalName.startsWith(prefix) ? internalName.slice(prefix.length) : undefined;
+  }
+
   /** Outside the learner's names (`ll-<ns>-…`), so no `docker run --name` can take or touch it. */
   get workbenchName(): string {
     return `llw-${this.id}`;
@@ -144,6 +155,8 @@ export class Namespace {
    */
   scrub(text: string): string {
     return text
+      .split(`lln-${this.id}-`)
+      .join('')
       .split(this.#registryPrefix)
       .join(`${CLASS_REGISTRY}/`)
       .split(`ll-${this.id}/`)

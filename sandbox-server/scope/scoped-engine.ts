@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { ContainerInfo, ImageInfo, VolumeInspectInfo } from 'dockerode';
 import { engineMessage, isConflict, isNotFound } from '../engine/errors.ts';
@@ -256,29 +257,50 @@ export class ScopedEngine {
   }
 
   async #createNetwork(name: string): Promise<void> {
+    await this.#createInternalNetwork(name, this.namespace.id, {}).catch((error: unknown) => {
+      if (!isConflict(error)) throw error; // a conflict: another terminal of this session made it first
+    });
+  }
+
+  /**
+   * A network a learner makes (`docker network create`, Compose's project network): internal and
+   * labelled like the session's own, on a bridge the host rule covers. Returns its ID.
+   */
+  async createLearnerNetwork(learnerName: string, labels: Record<string, string>): Promise<string> {
+    const name = this.namespace.learnerNetworkName(learnerName);
+    const seed = createHash('sha256').update(name).digest('hex');
+    return this.#createInternalNetwork(name, seed, labels);
+  }
+
+  async #createInternalNetwork(name: string, seed: string, labels: Record<string, string>): Promise<string> {
     let attempts = 0;
-    for (const { subnet, gateway } of subnetsFor(this.#networkPool, this.namespace.id)) {
+    for (const { subnet, gateway } of subnetsFor(this.#networkPool, seed)) {
       try {
-        await this.docker.createNetwork({
+        const network = await this.docker.createNetwork({
           Name: name,
           Driver: 'bridge',
           Internal: true,
           CheckDuplicate: true,
-          Labels: this.namespace.labels,
+          Labels: { ...labels, ...this.namespace.labels },
           IPAM: { Driver: 'default', Config: [{ Subnet: subnet, Gateway: gateway }] },
           Options: {
             'com.docker.network.bridge.enable_icc': 'true',
             // The name the host rule recognises session bridges by (see host-firewall.ts).
-            'com.docker.network.bridge.name': sessionBridgeName(this.namespace.id),
+            'com.docker.network.bridge.name': sessionBridgeName(seed),
           },
         });
-        return;
+        return network.id;
       } catch (error) {
-        if (isConflict(error)) return; // another terminal of this session made it first
         // Another session holds this subnet: try the next. After many, the pool is the problem.
         if (!/overlaps/i.test(engineMessage(error)) || ++attempts >= 256) throw error;
       }
     }
+    throw new Error('the network pool has no free subnet left');
+  }
+
+  /** The session's networks as the engine lists them: its own (shown as "bridge") and those the learner made. */
+  async networks(): Promise<Docker.NetworkInspectInfo[]> {
+    return this.docker.listNetworks({ filters: { label: [this.namespace.labelFilter] } });
   }
 
   /** Forget cached engine state, e.g. after the engine restarted. */

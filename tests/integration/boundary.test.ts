@@ -72,9 +72,9 @@ describe('the Engine API boundary, driven by the real Docker CLI in a workbench'
   });
 
   it('answers an endpoint outside the allow-list with 403 and a sentence, for the CLI and for raw calls alike', async () => {
-    const create = await workbench.run('docker network create mine');
+    const create = await workbench.run('docker swarm init');
     expect(create.exitCode).not.toBe(0);
-    expect(create.output).toMatch(/^Error response from daemon: POST \/networks\/create is not available in this sandbox; run `help` in the terminal to see what is\n/);
+    expect(create.output).toMatch(/^Error response from daemon: POST \/swarm\/init is not available in this sandbox; run `help` in the terminal to see what is\n/);
     const raw = await workbench.run(
       `curl -s -o /dev/null -w "%{http_code}" --unix-socket /var/run/docker.sock -X POST -H "Content-Type: application/json" -d '{"Image":"busybox","HostConfig":{"Privileged":true}}' http://engine/v1.41/containers/create`,
     );
@@ -298,5 +298,62 @@ describe('everything else a tutorial types, through the boundary', () => {
     );
     const bobsVolumes = await bob.run('docker volume ls -q');
     expect(bobsVolumes.output).not.toContain('data');
+  });
+});
+
+describe('networks and Compose through the boundary', () => {
+  it('creates internal networks within the quota, where containers reach each other by name', async () => {
+    const script = [
+      'docker network create backend >/dev/null',
+      'docker network ls --format "{{.Name}}" | sort | tr "\\n" " "; echo',
+      'docker run -d --name db --network backend busybox httpd -f -p 8000 -h / >/dev/null',
+      'docker run --rm --network backend busybox wget -q -O /dev/null http://db:8000/etc/hostname && echo reached',
+      'docker run --rm --network backend busybox wget -q -T 2 -O /dev/null http://example.com/ 2>/dev/null || echo unreachable',
+      'docker rm -f db >/dev/null; docker network rm backend',
+      'docker network create --driver macvlan x 2>&1',
+      'docker run --rm --network container:web busybox true 2>&1',
+      `for i in $(seq 0 ${sandbox.config.policy.quotas.networks}); do docker network create n$i >/dev/null 2>&1 || echo refused; done`,
+      'docker network prune -f >/dev/null; docker network ls -q | wc -l',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    const lines = output.split('\n');
+    expect(lines[0]).toBe('backend bridge ');
+    expect(lines[1]).toBe('reached');
+    expect(lines[2]).toBe('unreachable');
+    expect(lines[3]).toBe('backend');
+    expect(lines[4]).toBe('Error response from daemon: networks here use the bridge driver');
+    expect(lines[5]).toMatch(/containers join your session's private network/);
+    // The quota: only the last of quota + 1 creates is refused; prune leaves the session's own network.
+    expect(lines.filter((line) => line === 'refused')).toHaveLength(1);
+    expect(lines.at(-2)).toBe('1');
+    const bobs = await bob.run('docker network ls');
+    expect(bobs.output).not.toContain('backend');
+  });
+
+  it('runs docker compose up -d, ps, logs and down for two services that reach each other by name', async () => {
+    await workbench.write(
+      'stack/docker-compose.yml',
+      [
+        'services:',
+        '  web:',
+        '    image: busybox',
+        '    command: sh -c "echo hello from web > /index.html && httpd -f -v -p 80 -h /"',
+        '  client:',
+        '    image: busybox',
+        '    command: sh -c "sleep 1; wget -q -O - http://web/index.html; sleep 300"',
+        '    depends_on: [web]',
+        '',
+      ].join('\n'),
+    );
+    const up = await workbench.run('cd stack && docker compose up -d 2>&1');
+    expect(up.exitCode, up.output).toBe(0);
+    const ps = await workbench.run('cd stack && sleep 3 && docker compose ps --services | sort | tr "\\n" " "');
+    expect(ps.output).toBe('client web ');
+    const logs = await workbench.run('cd stack && docker compose logs --no-color client');
+    expect(logs.output).toContain('hello from web');
+    const down = await workbench.run('cd stack && docker-compose down 2>&1');
+    expect(down.exitCode, down.output).toBe(0);
+    const left = await workbench.run('docker ps -a --format "{{.Names}}" | grep stack; docker network ls --format "{{.Name}}" | grep stack; true');
+    expect(left.output).toBe('');
   });
 });
