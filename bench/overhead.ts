@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { createBuildCgroup } from '../sandbox-server/build/cgroup.ts';
-import { policyFromEnv } from '../sandbox-server/config/policy.ts';
+import { policyFromEnv, type SandboxPolicy } from '../sandbox-server/config/policy.ts';
 import type { Learner } from '../tests/support/sandbox.ts';
 import type { Section } from './report.ts';
 import { median, ms, timed } from './stats.ts';
 
-const DOCKERFILE = 'FROM busybox\nRUN echo built > /built.txt\nCMD ["cat", "/built.txt"]\n';
+export const DOCKERFILE = 'FROM busybox\nRUN echo built > /built.txt\nCMD ["cat", "/built.txt"]\n';
 
 function docker(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -25,6 +25,30 @@ function docker(args: string[]): Promise<void> {
  * same limits, network and security options the sandbox applies, so the ratio is the sandbox's
  * own overhead (namespacing, policy, the WebSocket), not the cost of the limits.
  */
+const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', `fsize=${256 * 1024 ** 2}`];
+
+/** `docker build` flags that give a plain build the limits, network and cgroup parent the sandbox gives its builds. */
+export function sandboxBuildFlags(policy: SandboxPolicy, cgroupParent: string): string[] {
+  return [
+    '--network', 'none',
+    '--memory', String(policy.build.memoryBytes), '--memory-swap', String(policy.build.memoryBytes),
+    '--cpu-period', '100000', '--cpu-quota', String(policy.build.cpuQuota), '--cgroup-parent', cgroupParent,
+    ...ULIMITS,
+  ];
+}
+
+/** `docker run` flags that give a plain container the sandbox's limits, capabilities and options. */
+export function sandboxRunFlags(policy: SandboxPolicy, network: string): string[] {
+  return [
+    '--network', network, '--memory', String(policy.container.memoryBytes),
+    '--memory-swap', String(policy.container.memoryBytes), '--cpus', String(policy.container.nanoCpus / 1e9),
+    '--pids-limit', String(policy.container.pids), '--cap-drop', 'ALL',
+    ...policy.container.capabilities.flatMap((cap) => ['--cap-add', cap]),
+    '--security-opt', 'no-new-privileges', '--init', '--log-opt', 'max-size=1m', '--log-opt', 'max-file=1',
+    ...ULIMITS,
+  ];
+}
+
 export async function measureBuildAndRun(engine: Docker, learner: Learner, rounds: number): Promise<Section[]> {
   const policy = policyFromEnv();
   const context = mkdtempSync(path.join(os.tmpdir(), 'layerlab-bench-'));
@@ -32,23 +56,8 @@ export async function measureBuildAndRun(engine: Docker, learner: Learner, round
   await learner.setFiles({ Dockerfile: DOCKERFILE });
   const cgroup = createBuildCgroup('bench-cli', { pids: policy.build.pids, memoryBytes: policy.build.memoryBytes });
   const network = await engine.createNetwork({ Name: `bench-cli-${process.pid}`, Internal: true });
-  const ulimits = ['--ulimit', 'nofile=1024:1024', '--ulimit', `fsize=${256 * 1024 ** 2}`];
-  const cliBuild = () =>
-    docker([
-      'build', '--no-cache', '-t', 'layerlab-bench-cli', '--network', 'none',
-      '--memory', String(policy.build.memoryBytes), '--memory-swap', String(policy.build.memoryBytes),
-      '--cpu-period', '100000', '--cpu-quota', String(policy.build.cpuQuota), '--cgroup-parent', cgroup.parent,
-      ...ulimits, context,
-    ]);
-  const cliRun = () =>
-    docker([
-      'run', '--rm', '--network', network.id, '--memory', String(policy.container.memoryBytes),
-      '--memory-swap', String(policy.container.memoryBytes), '--cpus', String(policy.container.nanoCpus / 1e9),
-      '--pids-limit', String(policy.container.pids), '--cap-drop', 'ALL',
-      ...policy.container.capabilities.flatMap((cap) => ['--cap-add', cap]),
-      '--security-opt', 'no-new-privileges', '--init', '--log-opt', 'max-size=1m', '--log-opt', 'max-file=1',
-      ...ulimits, 'busybox', 'true',
-    ]);
+  const cliBuild = () => docker(['build', '--no-cache', '-t', 'layerlab-bench-cli', ...sandboxBuildFlags(policy, cgroup.parent), context]);
+  const cliRun = () => docker(['run', '--rm', ...sandboxRunFlags(policy, network.id), 'busybox', 'true']);
   const sandbox = (command: string) => async () => {
     const result = await learner.run(command);
     if (result.exitCode !== 0) throw new Error(`${command}: ${result.output}`);

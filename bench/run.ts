@@ -12,6 +12,7 @@ import { createLogger } from '../sandbox-server/log.ts';
 import { startServer } from '../sandbox-server/server.ts';
 import { Learner } from '../tests/support/sandbox.ts';
 import { measureBuildAndRun } from './overhead.ts';
+import { measureBoundary } from './boundary.ts';
 import { measureCachedRebuild } from './rebuild.ts';
 import { measureKeystrokeEcho } from './keystrokes.ts';
 import { measureClassroom } from './classroom.ts';
@@ -41,6 +42,8 @@ try {
   const learner = await Learner.open(server.url);
   console.error('measuring build and run --rm against the docker CLI…');
   sections.push(...(await measureBuildAndRun(docker, learner, rounds)));
+  console.error('measuring the docker CLI through the Engine API boundary against the engine…');
+  sections.push(await measureBoundary(server, docker, await Learner.open(server.url), rounds));
   console.error('measuring a cached rebuild of a lesson…');
   sections.push(await measureCachedRebuild(learner, rounds * 2));
   console.error('measuring keystroke echo through an exec TTY…');

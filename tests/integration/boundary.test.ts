@@ -19,7 +19,7 @@ beforeAll(async () => {
   expect(bobs.exitCode).toBe(0);
   bobsContainerId = bobs.output.trim().split('\n').at(-1)!;
   expect(bobsContainerId).toMatch(/^[0-9a-f]{64}$/);
-  workbench = await openWorkbench(sandbox, alice);
+  workbench = await openWorkbench(sandbox.server, alice);
 }, 120_000);
 
 afterAll(async () => {

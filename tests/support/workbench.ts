@@ -3,7 +3,8 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { EngineBoundary } from '../../sandbox-server/boundary/server.ts';
 import { workbenchCreateOptions } from '../../sandbox-server/workbench/container.ts';
-import type { Learner, TestSandbox } from './sandbox.ts';
+import type { RunningServer } from '../../sandbox-server/server.ts';
+import type { Learner } from './sandbox.ts';
 
 /**
  * A learner's workbench with its Engine API boundary, made straight from the modules until
@@ -19,8 +20,8 @@ export interface TestWorkbench {
   close(): Promise<void>;
 }
 
-export async function openWorkbench(sandbox: TestSandbox, learner: Learner): Promise<TestWorkbench> {
-  const { context } = sandbox.server;
+export async function openWorkbench(server: RunningServer, learner: Learner): Promise<TestWorkbench> {
+  const { context } = server;
   const session = context.store.get(learner.sessionId);
   if (!session) throw new Error('the learner has no session');
   const engine = context.engineFor(session);
