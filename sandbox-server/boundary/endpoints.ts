@@ -5,6 +5,7 @@ import { CONTAINER_ENDPOINTS, visibleContainers } from './containers.ts';
 import { EXEC_ENDPOINTS } from './execs.ts';
 import { VOLUME_ENDPOINTS } from './volumes.ts';
 import { NETWORK_ENDPOINTS } from './networks.ts';
+import { REGISTRY_ENDPOINTS } from './registry.ts';
 import { IMAGE_ENDPOINTS } from './images.ts';
 import { containerSummary, imageSummary } from './listings.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
@@ -176,4 +177,4 @@ const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
   },
 }));
 
-export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NETWORK_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];
+export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NETWORK_ENDPOINTS, ...REGISTRY_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];

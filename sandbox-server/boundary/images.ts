@@ -6,6 +6,7 @@ import { API_VERSION, BoundaryError } from './api.ts';
 import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
 import { ImageRuleError, pruneOwnImages, removeOwnImage, requireOwnImage, tagOwnImage } from '../scope/image-operations.ts';
 import { isClassRegistry } from '../registry/address.ts';
+import { pullFromClassRegistry, refuseOtherRegistries } from './registry.ts';
 import type { Endpoint } from './router.ts';
 
 /**
@@ -39,6 +40,11 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
         query,
       );
       const ref = referenceOf(tag && !tag.startsWith('sha256:') ? `${fromImage}:${tag}` : fromImage);
+      refuseOtherRegistries(ref);
+      if (isClassRegistry(ref)) {
+        await pullFromClassRegistry(engine, ref, policy.quotas.images, response);
+        return { streamed: true };
+      }
       const source = allowsBaseImage(policy, ref) ? engine.catalogueTag(ref) : undefined;
       if (!source) {
         throw new BoundaryError(

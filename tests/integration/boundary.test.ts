@@ -357,3 +357,31 @@ describe('networks and Compose through the boundary', () => {
     expect(left.output).toBe('');
   });
 });
+
+describe('the class registry through the boundary', () => {
+  it('logs in, pushes and pulls with the server holding the credentials, and reaches no other registry', async () => {
+    const script = [
+      'echo anything | docker login localhost:5000 -u learner --password-stdin 2>&1 | tail -n 1',
+      'docker tag napper localhost:5000/napper:v1 && docker push localhost:5000/napper:v1 >/tmp/push 2>&1; echo "push=$?"',
+      'grep -c -E "^v1: digest: sha256:[0-9a-f]{64}" /tmp/push',
+      'docker rmi localhost:5000/napper:v1 >/dev/null && docker pull localhost:5000/napper:v1 2>&1 | tail -n 1',
+      'docker push napper 2>&1 | tail -n 1',
+      'docker pull registry.example.com/app 2>&1 | tail -n 1',
+      'docker login registry.example.com -u x -p y 2>&1 | tail -n 1',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    const lines = output.trim().split('\n');
+    expect(lines[0]).toBe('Login Succeeded');
+    expect(lines[1]).toBe('push=0');
+    expect(lines[2]).toBe('1');
+    expect(lines[3]).toBe('localhost:5000/napper:v1');
+    expect(lines[4]).toMatch(/push to the class registry instead/);
+    expect(lines[5]).toMatch(/this sandbox reaches one registry, localhost:5000, not registry.example.com/);
+    expect(lines[6]).toMatch(/log in with docker login localhost:5000/);
+    const push = await workbench.run('cat /tmp/push');
+    expect(push.output).not.toMatch(/[0-9a-f]{16}\//);
+    // Bob's session sees nothing of Alice's repository.
+    const bobs = await bob.run('docker pull localhost:5000/napper:v1');
+    expect(bobs.exitCode).not.toBe(0);
+  });
+});

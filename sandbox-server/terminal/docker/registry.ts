@@ -2,6 +2,7 @@ import { eventError, readEngineStream, type EngineEvent } from '../../engine/eng
 import { engineMessage } from '../../engine/errors.ts';
 import { CLASS_REGISTRY, isClassRegistry } from '../../registry/address.ts';
 import { engineAuthConfig } from '../../registry/credentials.ts';
+import { ownStatus } from '../../registry/progress.ts';
 import { formatReference, type ImageReference } from '../../scope/reference.ts';
 import type { CommandContext } from '../command.ts';
 import type { DockerCommand } from './spec.ts';
@@ -34,16 +35,6 @@ async function followProgress(stream: NodeJS.ReadableStream, context: CommandCon
     failure ??= engineMessage(error);
   }
   if (failure) throw new UsageError(engine.namespace.scrub(failure));
-}
-
-/**
- * The engine mounts a layer another repository of the registry already holds, and says whose:
- * "Mounted from <ns>/app". Another session's repository is none of this learner's business, so
- * that line reads as the layer already being there, which it is.
- */
-function ownStatus(status: string, namespace: string): string {
-  if (!status.startsWith('Mounted from ') || status.startsWith(`Mounted from ${namespace}/`)) return status;
-  return 'Layer already exists';
 }
 
 /** The name as the learner wrote it: with its tag if they gave one. */
