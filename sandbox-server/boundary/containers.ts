@@ -4,8 +4,9 @@ import { containerCreateOptions, type PublishedPort } from '../policy/container-
 import { LABEL } from '../scope/namespace.ts';
 import { OBJECT_NAME, randomContainerName } from '../scope/object-names.ts';
 import { formatReference, InvalidReferenceError, looksLikeImageId, parseReference, type ImageReference } from '../scope/reference.ts';
+import { checkImageQuota, ImageRuleError } from '../scope/image-operations.ts';
+import { isClassRegistry } from '../registry/address.ts';
 import type { OwnContainer, ScopedEngine } from '../scope/scoped-engine.ts';
-import { WORKBENCH_LABEL } from '../workbench/image.ts';
 import { BoundaryError } from './api.ts';
 import { readCreateRequest } from './container-create.ts';
 import { requireNetwork } from './networks.ts';
@@ -28,7 +29,8 @@ export async function visibleContainers(
   options: { size?: boolean; filters?: Map<string, string[]> } = {},
 ): Promise<OwnContainer[]> {
   const containers = await engine.containers({ all, ...options });
-  return containers.filter((container) => container.internal.Labels?.[WORKBENCH_LABEL] === undefined);
+  // By name, not label: an image's labels show among its containers' (LABEL org.layerlab.workbench=true).
+  return containers.filter((container) => !engine.isWorkbench(container));
 }
 
 export async function requireContainer(engine: ScopedEngine, text: string): Promise<OwnContainer> {
@@ -75,7 +77,7 @@ async function startWithinQuotas(engine: ScopedEngine, maxRunning: number, conta
   let started = true;
   await engine.startContainer(container.id, (running) => {
     started = !running.some((other) => other.id === container.id);
-    const others = running.filter((other) => other.internal.Labels?.[WORKBENCH_LABEL] === undefined && other.id !== container.id);
+    const others = running.filter((other) => !engine.isWorkbench(other) && other.id !== container.id);
     if (others.length >= maxRunning) {
       throw new BoundaryError(403, `${others.length} containers are already running, the most a session may run at once; stop one with docker stop NAME`);
     }
@@ -92,50 +94,52 @@ async function create({ engine, policy, docker, query, json }: EndpointContext):
   }
   const request = readCreateRequest(requested, await json(), policy);
   const image = await requireImage(engine, request.image);
-  const containers = await visibleContainers(engine, true);
-  const quotas = policy.quotas;
-  if (containers.length >= quotas.containers) {
-    throw new BoundaryError(403, `you have ${containers.length} containers, the most a session may keep; remove stopped ones with docker rm or docker container prune`);
-  }
-  const taken = new Set(containers.map((container) => container.name));
-  if (requested !== '' && taken.has(requested)) {
-    const holder = containers.find((container) => container.name === requested)!;
-    throw new BoundaryError(409, `Conflict. The container name "/${requested}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
-  }
-  const containerName = requested || randomContainerName(taken);
-  const volumes = await engine.volumes();
-  const missing = request.volumeNames.filter((volume) => !volumes.some((own) => own.name === volume));
-  if (volumes.length + missing.length > quotas.volumes) {
-    throw new BoundaryError(403, `a session may keep ${quotas.volumes} volumes; remove some with docker volume rm`);
-  }
-  await engine.ensureNetwork();
-  for (const volume of missing) await engine.createVolume(volume);
-
-  const options = containerCreateOptions({ ...request.spec, name: containerName, image }, engine.namespace, policy);
-  options.Labels = { ...request.labels, ...options.Labels, [LABEL.name]: containerName };
-  for (const port of request.exposedPorts) (options.ExposedPorts ??= {})[port.includes('/') ? port : `${port}/tcp`] = {};
-  options.Hostname = request.hostname;
-  options.StopSignal = request.stopSignal;
-  options.StopTimeout = request.stopTimeout;
-  options.AttachStdin = request.attach.stdin;
-  options.AttachStdout = request.attach.stdout;
-  options.AttachStderr = request.attach.stderr;
-  options.OpenStdin = request.openStdin;
-  options.StdinOnce = request.stdinOnce;
-  options.HostConfig!.AutoRemove = request.autoRemove;
-  // The engine's DNS knows a container by its engine name (ll-<ns>-web); the alias makes `web` resolve, as on a real engine.
-  const network = request.network === undefined ? engine.namespace.networkName : (await requireNetwork(engine, request.network)).internalName;
-  options.HostConfig!.NetworkMode = network;
-  options.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: [...new Set([containerName, ...request.aliases])] } } };
-  try {
-    const container = await docker.createContainer(options);
-    return { json: { Id: container.id, Warnings: [] }, status: 201 };
-  } catch (error) {
-    if (isConflict(error)) {
-      throw new BoundaryError(409, `Conflict. The container name "/${containerName}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
+  return engine.oneAtATime(async () => {
+    const containers = await visibleContainers(engine, true);
+    const quotas = policy.quotas;
+    if (containers.length >= quotas.containers) {
+      throw new BoundaryError(403, `you have ${containers.length} containers, the most a session may keep; remove stopped ones with docker rm or docker container prune`);
     }
-    throw error;
-  }
+    const taken = new Set(containers.map((container) => container.name));
+    if (requested !== '' && taken.has(requested)) {
+      const holder = containers.find((container) => container.name === requested)!;
+      throw new BoundaryError(409, `Conflict. The container name "/${requested}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    const containerName = requested || randomContainerName(taken);
+    const volumes = await engine.volumes();
+    const missing = request.volumeNames.filter((volume) => !volumes.some((own) => own.name === volume));
+    if (volumes.length + missing.length > quotas.volumes) {
+      throw new BoundaryError(403, `a session may keep ${quotas.volumes} volumes; remove some with docker volume rm`);
+    }
+    await engine.ensureNetwork();
+    for (const volume of missing) await engine.createVolume(volume);
+
+    const options = containerCreateOptions({ ...request.spec, name: containerName, image }, engine.namespace, policy);
+    options.Labels = { ...request.labels, ...options.Labels, [LABEL.name]: containerName };
+    for (const port of request.exposedPorts) (options.ExposedPorts ??= {})[port.includes('/') ? port : `${port}/tcp`] = {};
+    options.Hostname = request.hostname;
+    options.StopSignal = request.stopSignal;
+    options.StopTimeout = request.stopTimeout;
+    options.AttachStdin = request.attach.stdin;
+    options.AttachStdout = request.attach.stdout;
+    options.AttachStderr = request.attach.stderr;
+    options.OpenStdin = request.openStdin;
+    options.StdinOnce = request.stdinOnce;
+    options.HostConfig!.AutoRemove = request.autoRemove;
+    // The engine's DNS knows a container by its engine name (ll-<ns>-web); the alias makes `web` resolve, as on a real engine.
+    const network = request.network === undefined ? engine.namespace.networkName : (await requireNetwork(engine, request.network)).internalName;
+    options.HostConfig!.NetworkMode = network;
+    options.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: [...new Set([containerName, ...request.aliases])] } } };
+    try {
+      const container = await docker.createContainer(options);
+      return { json: { Id: container.id, Warnings: [] }, status: 201 };
+    } catch (error) {
+      if (isConflict(error)) {
+        throw new BoundaryError(409, `Conflict. The container name "/${containerName}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
+      }
+      throw error;
+    }
+  });
 }
 
 const forward = (method: string, action: string, schema: z.ZodType<Record<string, unknown>>) =>
@@ -143,9 +147,18 @@ const forward = (method: string, action: string, schema: z.ZodType<Record<string
     const query = parseQuery(schema, context.query);
     const container = await requireContainer(context.engine, context.params.id!);
     const search = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]));
-    await forwardToEngine(context.engineSocket, method, `/v1.41/containers/${container.id}/${action}?${search}`, response);
+    const upload = method === 'PUT' ? { upload: context.request, maxUpload: MAX_COPY_BYTES } : {};
+    const release = context.holdStream();
+    try {
+      await forwardToEngine(context.engineSocket, method, `/v1.41/containers/${container.id}/${action}?${search}`, response, upload);
+    } finally {
+      release();
+    }
     return { streamed: true } as const;
   };
+
+/** `docker cp` into a container: a tar, streamed through, up to this. */
+const MAX_COPY_BYTES = 64 * 1024 ** 2;
 
 /** The raw text of each query value is what the engine gets; the schema only decides which may be sent. */
 const raw = (max: number) => z.string().max(max).optional();
@@ -214,7 +227,12 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       const search = new URLSearchParams();
       for (const key of ['stream', 'stdin', 'stdout', 'stderr', 'logs'] as const) if (query[key] !== undefined) search.set(key, query[key] ? '1' : '0');
       if (query.detachKeys) search.set('detachKeys', query.detachKeys);
-      await hijackEngine(context.engineSocket, 'POST', `/v1.41/containers/${container.id}/attach?${search}`, client, head);
+      const release = context.holdStream();
+      try {
+        await hijackEngine(context.engineSocket, 'POST', `/v1.41/containers/${container.id}/attach?${search}`, client, head);
+      } finally {
+        release();
+      }
     },
   },
   { method: 'POST', path: '/containers/{id}/pause', handle: forward('POST', 'pause', querySchema({})) },
@@ -248,6 +266,60 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
         await docker.getContainer(container.id).remove().then(() => deleted.push(container.id), () => undefined);
       }
       return { json: { ContainersDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: 0 } };
+    },
+  },
+  // docker cp: the engine reads and writes inside the container's own filesystem; the stream passes through.
+  { method: 'GET', path: '/containers/{id}/archive', handle: forward('GET', 'archive', querySchema({ path: z.string().max(4096) })) },
+  { method: 'HEAD', path: '/containers/{id}/archive', handle: forward('HEAD', 'archive', querySchema({ path: z.string().max(4096) })) },
+  {
+    method: 'PUT',
+    path: '/containers/{id}/archive',
+    handle: forward('PUT', 'archive', querySchema({ path: z.string().max(4096), noOverwriteDirNonDir: raw(8), copyUIDGID: raw(8) })),
+  },
+  {
+    method: 'POST',
+    path: '/commit',
+    async handle({ engine, docker, policy, query }) {
+      const { container: text, repo, tag, comment, author, pause, changes } = parseQuery(
+        querySchema({
+          container: z.string().max(128),
+          repo: z.string().max(256).optional(),
+          tag: z.string().max(128).optional(),
+          comment: z.string().max(1024).optional(),
+          author: z.string().max(256).optional(),
+          pause: engineBool.optional(),
+          changes: z.string().max(4096).optional(),
+        }),
+        query,
+      );
+      if (changes) throw new BoundaryError(403, 'commit the container as it is here; set CMD, ENV and the rest in a Dockerfile FROM the committed image');
+      const container = await requireContainer(engine, text);
+      let ref: ImageReference | undefined;
+      if (repo) {
+        try {
+          ref = parseReference(tag ? `${repo}:${tag}` : repo);
+        } catch {
+          throw new BoundaryError(400, 'invalid reference format');
+        }
+        if (ref.domain && !isClassRegistry(ref)) throw new BoundaryError(403, `this sandbox reaches one registry, localhost:5000, not ${ref.domain}`);
+        try {
+          await checkImageQuota(engine, ref, policy.quotas.images);
+        } catch (error) {
+          if (error instanceof ImageRuleError) throw new BoundaryError(error.status, error.message);
+          throw error;
+        }
+      }
+      const internal = ref ? engine.namespace.imageTag(ref) : engine.namespace.keepTag(`commit-${Date.now().toString(36)}`);
+      const colon = internal.lastIndexOf(':');
+      await engine.ensureNetwork();
+      const result = (await docker.getContainer(container.id).commit({ repo: internal.slice(0, colon), tag: internal.slice(colon + 1), comment, author, pause: pause ?? true })) as { Id: string };
+      // A named commit is kept by the session's keep tag too, so a later tag move leaves it owned.
+      if (ref) {
+        const keep = engine.namespace.keepTag(`commit-${result.Id.replace(/^sha256:/, '').slice(0, 12)}`);
+        const keepColon = keep.lastIndexOf(':');
+        await docker.getImage(result.Id).tag({ repo: keep.slice(0, keepColon), tag: keep.slice(keepColon + 1) });
+      }
+      return { json: { Id: result.Id }, status: 201 };
     },
   },
 ];

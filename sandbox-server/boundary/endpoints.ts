@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { API_VERSION, BoundaryError } from './api.ts';
 import { BUILD_ENDPOINTS } from './builds.ts';
-import { CONTAINER_ENDPOINTS, visibleContainers } from './containers.ts';
+import { CONTAINER_ENDPOINTS, requireContainer, visibleContainers } from './containers.ts';
 import { EXEC_ENDPOINTS } from './execs.ts';
 import { VOLUME_ENDPOINTS } from './volumes.ts';
 import { NETWORK_ENDPOINTS } from './networks.ts';
 import { REGISTRY_ENDPOINTS } from './registry.ts';
 import { IMAGE_ENDPOINTS } from './images.ts';
-import { containerSummary, imageSummary } from './listings.ts';
+import { containerSummary, imageSummary, learnerLabels } from './listings.ts';
+import { forwardToEngine } from './engine-forward.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
 import type { Endpoint } from './router.ts';
 
@@ -58,6 +59,32 @@ const imageListQuery = querySchema({
 });
 
 const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
+  {
+    method: 'GET',
+    path: '/events',
+    async handle({ engine, engineSocket, query, holdStream }, response) {
+      const { since, until, filters } = parseQuery(querySchema({ since: z.string().max(32).optional(), until: z.string().max(32).optional(), filters: z.string().optional() }), query);
+      const learnerFilters = parseFilters(filters);
+      onlyFilters(learnerFilters, ['type', 'event']);
+      // Only events of objects that carry the session's label: its containers, volumes and networks.
+      const engineFilters = { ...Object.fromEntries(learnerFilters), label: [engine.namespace.labelFilter] };
+      const search = new URLSearchParams({ filters: JSON.stringify(engineFilters), ...(since ? { since } : {}), ...(until ? { until } : {}) });
+      const release = holdStream();
+      await forwardToEngine(engineSocket, 'GET', `/v1.41/events?${search}`, response, {
+        eachLine: (line) => {
+          if (line.trim() === '') return undefined;
+          try {
+            const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+            const attributes = learnerLabels(event.Actor?.Attributes);
+            return engine.namespace.scrub(JSON.stringify({ ...event, Actor: { ...event.Actor, Attributes: attributes } }));
+          } catch {
+            return undefined;
+          }
+        },
+      }).finally(release);
+      return { streamed: true };
+    },
+  },
   {
     method: 'GET',
     path: '/system/df',
@@ -142,6 +169,12 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
       onlyFilters(learnerFilters, CONTAINER_FILTERS);
       const names = learnerFilters.get('name') ?? [];
       learnerFilters.delete('name');
+      // before and since name a container: only the session's own, passed on by ID, so the engine
+      // never says whether someone else's exists.
+      for (const key of ['before', 'since']) {
+        const values = learnerFilters.get(key);
+        if (values) learnerFilters.set(key, await Promise.all(values.map(async (value) => (await requireContainer(engine, value)).id)));
+      }
       const listed = (await visibleContainers(engine, all ?? false, { size, filters: learnerFilters })).filter(
         (container) => names.length === 0 || names.some((pattern) => matchesNameFilter(container.name, pattern)),
       );

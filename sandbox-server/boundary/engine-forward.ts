@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { BoundaryError } from './api.ts';
+import { createInterface } from 'node:readline';
+import type { Duplex, Readable } from 'node:stream';
 
 /**
  * The engine's streams (logs, wait, attach), passed through byte for byte once the boundary has
@@ -8,29 +10,81 @@ import type { Duplex } from 'node:stream';
  */
 
 /** Forwards one request to the engine and streams its answer back as it comes. */
-export function forwardToEngine(engineSocket: string, method: string, path: string, response: ServerResponse, body?: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    const outgoing = http.request(
-      { socketPath: engineSocket, method, path, headers: text === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } },
-      (incoming) => {
-        const headers: Record<string, string> = {};
-        for (const name of ['content-type', 'api-version', 'ostype', 'docker-experimental']) {
-          const value = incoming.headers[name];
-          if (typeof value === 'string') headers[name] = value;
-        }
-        response.writeHead(incoming.statusCode ?? 500, headers);
-        // The CLI waits for the headers of a long answer (wait, logs -f) before it goes on to start the container.
-        response.flushHeaders();
+export interface ForwardOptions {
+  /** A JSON body to send. */
+  body?: unknown;
+  /** A request body streamed through as it comes (a tar for `docker cp`), cut off past `maxUpload` bytes. */
+  upload?: Readable;
+  maxUpload?: number;
+  uploadType?: string;
+  /** Rewrites each line of the answer (events), for streams that name engine objects. */
+  eachLine?: (line: string) => string | undefined;
+}
+
+/** The answer headers the CLI reads, and no others. */
+const PASSED_HEADERS = ['content-type', 'api-version', 'ostype', 'docker-experimental', 'x-docker-container-path-stat'];
+
+export function forwardToEngine(engineSocket: string, method: string, path: string, response: ServerResponse, options: ForwardOptions = {}): Promise<void> {
+  return new Promise((resolve, rejectWith) => {
+    // Once the learner's side has gone (Ctrl-C on docker logs -f, docker events), the engine's
+    // stream is cut on purpose: the errors that follow are the end, not a failure.
+    let clientGone = false;
+    const reject = (error: unknown) => (clientGone ? resolve() : rejectWith(error));
+    const text = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string | number> =
+      text !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } : options.upload ? { 'Content-Type': options.uploadType ?? 'application/x-tar', 'Transfer-Encoding': 'chunked' } : {};
+    const outgoing = http.request({ socketPath: engineSocket, method, path, headers }, (incoming) => {
+      const passed: Record<string, string> = {};
+      for (const name of PASSED_HEADERS) {
+        const value = incoming.headers[name];
+        if (typeof value === 'string') passed[name] = value;
+      }
+      response.writeHead(incoming.statusCode ?? 500, passed);
+      // The CLI waits for the headers of a long answer (wait, logs -f) before it goes on to start the container.
+      response.flushHeaders();
+      if (options.eachLine) {
+        const lines = createInterface({ input: incoming, crlfDelay: Infinity });
+        lines.on('line', (line) => {
+          const shown = options.eachLine!(line);
+          if (shown !== undefined) response.write(`${shown}\n`);
+        });
+        lines.on('close', () => {
+          response.end();
+          resolve();
+        });
+        lines.on('error', reject);
+      } else {
         incoming.pipe(response);
         incoming.on('end', resolve);
-        incoming.on('error', reject);
-      },
-    );
+      }
+      incoming.on('error', reject);
+    });
     // A learner who stops following (Ctrl-C on docker logs -f) ends the engine's stream too.
-    response.on('close', () => outgoing.destroy());
+    response.on('close', () => {
+      clientGone = true;
+      outgoing.destroy();
+    });
     outgoing.on('error', reject);
-    outgoing.end(text);
+    if (options.upload) {
+      let sent = 0;
+      const limit = options.maxUpload ?? Number.POSITIVE_INFINITY;
+      options.upload.on('data', (chunk: Buffer) => {
+        sent += chunk.length;
+        if (sent > limit) {
+          options.upload!.destroy();
+          outgoing.destroy(new BoundaryError(413, `a copy into a container of more than ${limit} bytes is not accepted here`));
+          return;
+        }
+        if (!outgoing.write(chunk)) {
+          options.upload!.pause();
+          outgoing.once('drain', () => options.upload!.resume());
+        }
+      });
+      options.upload.on('end', () => outgoing.end());
+      options.upload.on('error', (error) => outgoing.destroy(error));
+    } else {
+      outgoing.end(text);
+    }
   });
 }
 

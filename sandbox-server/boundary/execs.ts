@@ -76,7 +76,12 @@ export const EXEC_ENDPOINTS: readonly Endpoint[] = [
       const id = await requireExec(context);
       const body = z.strictObject({ Detach: z.boolean().optional(), Tty: z.boolean().optional(), ConsoleSize: z.array(z.number().int()).max(2).nullable().optional() }).safeParse((await context.json()) ?? {});
       if (!body.success) throw new BoundaryError(400, 'the exec start body holds fields that are not accepted here');
-      await hijackEngine(context.engineSocket, 'POST', `/v1.41/exec/${id}/start`, client, head, { Detach: body.data.Detach ?? false, Tty: body.data.Tty ?? false });
+      const release = context.holdStream();
+      try {
+        await hijackEngine(context.engineSocket, 'POST', `/v1.41/exec/${id}/start`, client, head, { Detach: body.data.Detach ?? false, Tty: body.data.Tty ?? false });
+      } finally {
+        release();
+      }
     },
   },
   {

@@ -72,7 +72,8 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
       const image = await engine.findImage(params.name!).catch(() => undefined);
       if (!image) throw new BoundaryError(404, `No such image: ${params.name}`);
       const info = await docker.getImage(image.id).inspect();
-      return { json: JSON.parse(engine.namespace.scrub(JSON.stringify({ ...info, RepoTags: image.tags, RepoDigests: [] }))) };
+      const shown = { ...info, RepoTags: image.tags, RepoDigests: [], GraphDriver: { Name: info.GraphDriver?.Name ?? 'overlay2', Data: null } };
+      return { json: JSON.parse(engine.namespace.scrub(JSON.stringify(shown))) };
     },
   },
   {

@@ -1,7 +1,7 @@
 import type { ContainerInspectInfo } from 'dockerode';
 import type { Namespace } from '../scope/namespace.ts';
 import type { OwnContainer } from '../scope/scoped-engine.ts';
-import { learnerLabels, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
+import { HOST_PATH_FIELDS, hideHostPaths, learnerLabels, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
 
 /**
  * `GET /containers/{id}/json` as the session sees it: its names, its image as it named it, the
@@ -18,8 +18,12 @@ export function containerInspect(info: ContainerInspectInfo, container: OwnConta
   for (const [name, settings] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
     networks[name === namespace.networkName ? SESSION_NETWORK_DISPLAY_NAME : name] = settings;
   }
+  const hostPaths = Object.fromEntries(HOST_PATH_FIELDS.map((field) => [field, '']));
   const shaped = {
     ...info,
+    ...hostPaths,
+    GraphDriver: { Name: info.GraphDriver?.Name ?? 'overlay2', Data: null },
+    Mounts: (info.Mounts ?? []).map(hideHostPaths),
     Name: `/${container.name}`,
     Config: { ...info.Config, Image: container.image, Labels: learnerLabels(info.Config?.Labels) },
     HostConfig: { ...info.HostConfig, NetworkMode: SESSION_NETWORK_DISPLAY_NAME, PortBindings: portBindings },

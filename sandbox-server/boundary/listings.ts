@@ -34,7 +34,8 @@ export function containerSummary(container: OwnContainer, namespace: Namespace):
   for (const [name, settings] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
     networks[name === namespace.networkName ? SESSION_NETWORK_DISPLAY_NAME : namespace.scrub(name)] = settings;
   }
-  return {
+  // Whatever else names the namespace (a volume's folder under Mounts) is written as the learner would.
+  return scrubbed(namespace, {
     Id: info.Id,
     Names: [`/${container.name}`],
     Image: container.image,
@@ -49,9 +50,21 @@ export function containerSummary(container: OwnContainer, namespace: Namespace):
     Status: info.Status,
     HostConfig: { NetworkMode: SESSION_NETWORK_DISPLAY_NAME },
     NetworkSettings: { Networks: networks },
-    Mounts: (info.Mounts ?? []).map((mount) => ({ ...mount, ...(mount.Name ? { Name: namespace.displayName(mount.Name) ?? mount.Name } : {}) })),
-  };
+    Mounts: (info.Mounts ?? []).map(hideHostPaths),
+  });
 }
+
+function scrubbed<T>(namespace: Namespace, value: T): T {
+  return JSON.parse(namespace.scrub(JSON.stringify(value))) as T;
+}
+
+/** Where a mount lives on the host is the host's business (and names the namespace). */
+export function hideHostPaths<T extends { Source?: string }>(mount: T): T {
+  return { ...mount, Source: '' };
+}
+
+/** The host's folders for a container or an image: blanked, since they show the engine's disk layout. */
+export const HOST_PATH_FIELDS = ['ResolvConfPath', 'HostnamePath', 'HostsPath', 'LogPath'] as const;
 
 export function imageSummary(image: OwnImage, namespace: Namespace): Record<string, unknown> {
   const raw = image.internal as OwnImage['internal'] & { SharedSize?: number; Containers?: number };

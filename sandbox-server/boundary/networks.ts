@@ -124,13 +124,15 @@ export const NETWORK_ENDPOINTS: readonly Endpoint[] = [
       if (Object.keys(body.Options ?? {}).length > 0) throw new BoundaryError(403, REFUSALS.network);
       const labels = body.Labels ?? {};
       if (Object.keys(labels).some((key) => key.startsWith('org.layerlab.'))) throw new BoundaryError(403, REFUSALS.labels);
-      const networks = await sessionNetworks(engine);
-      if (networks.some((network) => network.name === body.Name)) throw new BoundaryError(409, `network with name ${body.Name} already exists`);
-      const made = networks.filter((network) => network.name !== SESSION_NETWORK_DISPLAY_NAME).length;
-      if (made >= policy.quotas.networks) {
-        throw new BoundaryError(403, `a session may create ${policy.quotas.networks} networks; remove one with docker network rm NAME`);
-      }
-      const id = await engine.createLearnerNetwork(body.Name, labels);
+      const id = await engine.oneAtATime(async () => {
+        const networks = await sessionNetworks(engine);
+        if (networks.some((network) => network.name === body.Name)) throw new BoundaryError(409, `network with name ${body.Name} already exists`);
+        const made = networks.filter((network) => network.name !== SESSION_NETWORK_DISPLAY_NAME).length;
+        if (made >= policy.quotas.networks) {
+          throw new BoundaryError(403, `a session may create ${policy.quotas.networks} networks; remove one with docker network rm NAME`);
+        }
+        return engine.createLearnerNetwork(body.Name, labels);
+      });
       return { json: { Id: id, Warning: '' }, status: 201 };
     },
   },

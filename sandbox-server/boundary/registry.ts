@@ -81,7 +81,9 @@ export const REGISTRY_ENDPOINTS: readonly Endpoint[] = [
       parseQuery(querySchema({}), query);
       const body = z.object({ serveraddress: z.string().max(256).optional() }).safeParse((await json()) ?? {});
       const server = (body.success ? body.data.serveraddress : undefined) ?? '';
-      const host = server.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+      const withoutScheme = server.replace(/^https?:\/\//, '');
+      const slash = withoutScheme.indexOf('/');
+      const host = slash === -1 ? withoutScheme : withoutScheme.slice(0, slash);
       if (host !== CLASS_REGISTRY) throw new BoundaryError(403, `this sandbox reaches one registry, ${CLASS_REGISTRY}; log in with docker login ${CLASS_REGISTRY}`);
       // The class registry's credentials are the server's; whatever the learner typed is not needed.
       return { json: { Status: 'Login Succeeded', IdentityToken: '' } };

@@ -16,6 +16,8 @@ export interface EndpointContext {
   buildQueue: BuildQueue;
   /** The engine's own socket, for the streams dockerode can't pass through as they are. */
   engineSocket: string;
+  /** Takes one of the session's engine-stream places (or answers 429); call what it returns when the stream ends. */
+  holdStream(): () => void;
   /** `{id}` and `{name}` segments of the path. */
   params: Record<string, string>;
   query: Record<string, string>;
@@ -31,7 +33,7 @@ export type Answer =
   | { streamed: true };
 
 export interface Endpoint {
-  method: 'GET' | 'HEAD' | 'POST' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
   /** The path after the version prefix, as the engine routes it: `/containers/{id}/start`. */
   path: string;
   handle?(context: EndpointContext, response: ServerResponse): Promise<Answer>;

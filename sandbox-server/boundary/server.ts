@@ -21,8 +21,12 @@ import { WORKBENCH_UID } from '../workbench/image.ts';
 
 /** A socket path longer than this can't be bound (sun_path is 108 bytes on Linux). */
 const MAX_SOCKET_PATH = 107;
-/** Request bodies the first endpoints need are small; later ones (builds) stream and carry their own caps. */
+/** Connections one session's socket keeps open at once (see the constructor). */
+const MAX_CONNECTIONS = 48;
+/** Longer request addresses are refused; real ones are far shorter. */
 const MAX_URL_LENGTH = 8192;
+/** Engine streams (attach, exec, logs -f, wait, events, stats, cp) one session may hold open at once. */
+const MAX_STREAMS = 16;
 
 export interface BoundaryOptions {
   docker: Docker;
@@ -54,7 +58,12 @@ export class EngineBoundary {
         else response.destroy();
       });
     });
+    // One workbench holds a few connections at a time (a CLI, Compose, a `logs -f`); past this many
+    // the socket stops accepting, so no session can spend the server's file descriptors.
+    this.#server.maxConnections = MAX_CONNECTIONS;
     this.#server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      // Node stops watching an upgraded socket's errors; a client that hangs up at once must not throw.
+      socket.on('error', () => socket.destroy());
       this.#hijack(request, socket, head).catch((error: unknown) => {
         options.log?.(`boundary: ${(error as Error).message}`);
         socket.destroy();
@@ -62,9 +71,32 @@ export class EngineBoundary {
     });
   }
 
+  #streams = 0;
+
+  /** Counts an engine stream against the session's cap; the returned function gives the place back. */
+  #holdStream = (): (() => void) => {
+    if (this.#streams >= MAX_STREAMS) {
+      throw new BoundaryError(429, `this session already has ${MAX_STREAMS} streams open (attach, exec, logs -f, events, wait); end one with Ctrl-C first`);
+    }
+    this.#streams++;
+    let released = false;
+    return () => {
+      if (!released) this.#streams--;
+      released = true;
+    };
+  };
+
   #context(request: IncomingMessage, endpoint: Endpoint, params: Record<string, string>): EndpointContext {
     const { docker, engine, policy, session, buildQueue } = this.#options;
-    return { docker, engine, policy, session, buildQueue, engineSocket: this.#engineSocket, params, query: queryOf(request, endpoint.lists), request, json: readJson(request) };
+    return {
+      docker, engine, policy, session, buildQueue,
+      engineSocket: this.#engineSocket,
+      holdStream: this.#holdStream,
+      params,
+      query: queryOf(request, endpoint.lists),
+      request,
+      json: readJson(request),
+    };
   }
 
   #route(request: IncomingMessage) {
@@ -87,6 +119,7 @@ export class EngineBoundary {
     } catch (error) {
       const refusal = this.#refusal(error);
       const body = JSON.stringify({ message: refusal.message });
+      if (socket.destroyed || !socket.writable) return;
       socket.end(`HTTP/1.1 ${refusal.status} Refused\r\nContent-Type: application/json\r\nApi-Version: ${API_VERSION}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     }
   }

@@ -14,7 +14,8 @@ function volumeView(volume: OwnVolume, engine: ScopedEngine): Record<string, unk
     CreatedAt: info.CreatedAt,
     Driver: info.Driver,
     Labels: learnerLabels(info.Labels),
-    Mountpoint: engine.namespace.scrub(info.Mountpoint),
+    // The folder on the host is the host's business.
+    Mountpoint: '',
     Name: volume.name,
     Options: null,
     Scope: 'local',
@@ -59,13 +60,13 @@ export const VOLUME_ENDPOINTS: readonly Endpoint[] = [
         throw new BoundaryError(400, name === '' ? 'name your volume here: docker volume create NAME' : `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
       }
       if (Object.keys(body.data.Labels ?? {}).length > 0) throw new BoundaryError(403, 'labels are reserved for the sandbox here');
-      const volumes = await engine.volumes();
-      const existing = volumes.find((volume) => volume.name === name);
-      if (!existing) {
+      await engine.oneAtATime(async () => {
+        const volumes = await engine.volumes();
+        if (volumes.some((volume) => volume.name === name)) return;
         if (volumes.length >= policy.quotas.volumes) throw new BoundaryError(403, `a session may keep ${policy.quotas.volumes} volumes; remove some with docker volume rm`);
         await engine.ensureNetwork();
         await engine.createVolume(name);
-      }
+      });
       return { json: volumeView(await requireVolume(engine, name), engine), status: 201 };
     },
   },

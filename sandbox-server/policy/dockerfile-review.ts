@@ -371,6 +371,18 @@ function reviewInstruction(
       }
       return canonicalLine(instruction);
     }
+    case 'LABEL': {
+      // The server tells its objects apart by org.layerlab.* labels, and an image's labels show
+      // among its containers': a learner's image may carry none of them.
+      for (const { key } of instruction.pairs) {
+        const name = mode === 'onbuild' ? literalValue(key) : evaluate(key, env(), instruction.line);
+        if (name === undefined) continue; // an ONBUILD trigger's key is checked again in the build that runs it
+        if (name.toLowerCase().startsWith('org.layerlab.')) {
+          throw new RefusedError(`LABEL ${name}: labels starting with org.layerlab. are reserved for the sandbox; pick another name, such as com.example.${name.slice('org.layerlab.'.length) || 'label'}`);
+        }
+      }
+      return canonicalLine(instruction);
+    }
     case 'ONBUILD': {
       // Reviewed again, in full, when a build uses the image; here only what is refused anyway.
       const trigger = instruction.trigger;

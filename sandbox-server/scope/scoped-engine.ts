@@ -53,6 +53,8 @@ export class ScopedEngine {
   #networkReady = false;
   /** The start in flight; the next waits for it (see startContainer). */
   #starting: Promise<unknown> = Promise.resolve();
+  /** The quota-checked creation in flight (see oneAtATime). */
+  #creating: Promise<unknown> = Promise.resolve();
 
   constructor(docker: Docker, namespace: Namespace, networkPool: Pool) {
     this.docker = docker;
@@ -208,6 +210,21 @@ export class ScopedEngine {
     });
     this.#starting = turn.catch(() => undefined);
     return turn;
+  }
+
+  /**
+   * Runs a count-then-create (a container, a volume, a network) after the one before it, so two
+   * requests of one session can't both pass the quota for the last place.
+   */
+  oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.#creating.then(work);
+    this.#creating = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Whether an engine container is this session's workbench: by its name, which no learner can give. */
+  isWorkbench(container: OwnContainer): boolean {
+    return (container.internal.Names ?? []).includes(`/${this.namespace.workbenchName}`);
   }
 
   /** Docker's order: full ID, exact name, then a unique ID prefix. */

@@ -385,3 +385,96 @@ describe('the class registry through the boundary', () => {
     expect(bobs.exitCode).not.toBe(0);
   });
 });
+
+describe('copying, committing and following events through the boundary', () => {
+  it('copies files in and out with docker cp, commits a container, and streams the session events only', async () => {
+    await workbench.write('notes.txt', 'copied in\n');
+    const script = [
+      'docker run -d --name cpbox busybox sleep 300 >/dev/null',
+      'docker cp notes.txt cpbox:/notes.txt && docker exec cpbox cat /notes.txt',
+      'docker cp cpbox:/etc/hostname ./hostname.txt && wc -l < hostname.txt',
+      'docker commit cpbox committed:v1 >/dev/null && docker run --rm committed:v1 cat /notes.txt',
+      'docker commit --change "CMD ls" cpbox x 2>&1 | tail -n 1',
+      'timeout 4 docker events --filter type=container --format "{{.Action}} {{.Actor.Attributes.name}}" > /tmp/events & sleep 1',
+      'docker run --rm --name evented busybox true; sleep 2; wait; grep -c "start evented" /tmp/events',
+      'docker rm -f cpbox >/dev/null',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    expect(output).toBe(
+      "copied in\n1\ncopied in\nError response from daemon: commit the container as it is here; set CMD, ENV and the rest in a Dockerfile FROM the committed image\n1\n",
+    );
+    const events = await workbench.run('cat /tmp/events');
+    expect(events.output).not.toMatch(/ll-[0-9a-f]{16}|secret/);
+  });
+});
+
+describe('what an outside review of the boundary tried', () => {
+  it('caps the engine streams a session holds open, and frees each when it ends', async () => {
+    const script = [
+      'docker run -d --name chatty busybox sleep 300 >/dev/null',
+      'for i in $(seq 1 16); do docker logs -f chatty >/dev/null 2>&1 & done; sleep 2',
+      'docker logs -f chatty 2>&1 | head -n 1',
+      'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; sleep 1',
+      'docker logs chatty >/dev/null && echo freed',
+      'docker rm -f chatty >/dev/null',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    expect(output).toBe('Error response from daemon: this session already has 16 streams open (attach, exec, logs -f, events, wait); end one with Ctrl-C first\nfreed\n');
+  });
+
+  it('survives clients that hang up in the middle of an upgrade, and keeps answering', async () => {
+    // Python is in the workbench for Compose: it connects, asks for an upgrade and hangs up at once.
+    await workbench.write(
+      'hangup.py',
+      [
+        'import socket',
+        'for _ in range(20):',
+        '    s = socket.socket(socket.AF_UNIX)',
+        "    s.connect('/var/run/docker.sock')",
+        "    s.sendall(b'POST /v1.41/containers/nonexist/attach?stream=1 HTTP/1.1\\r\\nHost: x\\r\\nConnection: Upgrade\\r\\nUpgrade: tcp\\r\\n\\r\\n')",
+        '    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00")',
+        '    s.close()',
+        '',
+      ].join('\n'),
+    );
+    const { output } = await workbench.run('python3 hangup.py && sleep 1; docker ps -q --filter name=web | wc -l');
+    // An uncaught error in the boundary would fail this file; the server also still serves.
+    expect(output.trim()).toBe('1');
+  });
+
+  it('holds the container quota under racing creates', async () => {
+    const quota = sandbox.config.policy.quotas.containers;
+    const script = `for i in $(seq 1 ${quota + 5}); do curl -s -o /dev/null --unix-socket /var/run/docker.sock -XPOST -H 'Content-Type: application/json' -d '{"Image":"busybox"}' "http://x/v1.41/containers/create?name=race$i" & done; wait; docker ps -aq | wc -l; docker rm -f $(docker ps -aq --filter name=race) >/dev/null`;
+    const { output } = await workbench.run(script);
+    expect(Number(output.trim().split('\n')[0])).toBe(quota);
+  });
+
+  it("refuses the server's labels in a Dockerfile, which would have hidden a learner's containers", async () => {
+    await workbench.write('hide/Dockerfile', 'FROM busybox\nLABEL org.layerlab.workbench=true\n');
+    const { output } = await workbench.run('cd hide && docker build -t hidden . 2>&1 | tail -n 1');
+    expect(output).toMatch(/labels starting with org\.layerlab\. are reserved for the sandbox/);
+  });
+
+  it("answers a before or since filter naming another session's container as for one that never existed", async () => {
+    const ask = (name: string) =>
+      workbench.run(`curl -s --unix-socket /var/run/docker.sock -G http://x/v1.41/containers/json --data-urlencode 'filters={"before":["${name}"]}'`);
+    const foreign = JSON.parse((await ask(bobsContainerId)).output);
+    const never = JSON.parse((await ask('f'.repeat(64))).output);
+    expect(foreign.message).toBe(`No such container: ${bobsContainerId}`);
+    expect(never.message).toBe(`No such container: ${'f'.repeat(64)}`);
+    const own = await workbench.run('docker ps -a --filter before=web --format "{{.Names}}"');
+    expect(own.exitCode).toBe(0);
+  });
+
+  it('shows neither the namespace nor the host\'s folders in lists and inspects', async () => {
+    const script = [
+      'docker run -d --name mounted -v leak:/data busybox sleep 300 >/dev/null',
+      'curl -s --unix-socket /var/run/docker.sock "http://x/v1.41/containers/json?all=1"',
+      'docker inspect mounted; docker image inspect busybox; docker volume inspect leak',
+      'docker rm -f mounted >/dev/null; docker volume rm leak >/dev/null',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    expect(output).not.toMatch(/ll[nwk]?-[0-9a-f]{16}/);
+    expect(output).not.toMatch(/\/var\/lib\/docker/);
+  });
+});
