@@ -422,6 +422,34 @@ describe('what an outside review of the boundary tried', () => {
     expect(output).toBe('Error response from daemon: this session already has 16 streams open (attach, exec, logs -f, events, wait); end one with Ctrl-C first\nfreed\n');
   });
 
+  it('takes at most 48 connections on a session socket at once, and serves again once they close', async () => {
+    await workbench.write(
+      'hold.py',
+      [
+        'import socket, time',
+        'held = []',
+        'for _ in range(60):',
+        '    s = socket.socket(socket.AF_UNIX)',
+        "    s.connect('/var/run/docker.sock')",
+        '    held.append(s)',
+        'time.sleep(0.5)',
+        'refused = 0',
+        'for s in held[-5:]:',
+        '    try:',
+        "        s.sendall(b'GET /_ping HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')",
+        '        s.settimeout(2)',
+        "        if s.recv(100) == b'': refused += 1",
+        '    except OSError:',
+        '        refused += 1',
+        'print(refused)',
+        'for s in held: s.close()',
+        '',
+      ].join('\n'),
+    );
+    const { output } = await workbench.run('python3 hold.py; sleep 0.5; docker ps -q --filter name=web | wc -l');
+    expect(output).toBe('5\n1\n');
+  });
+
   it('survives clients that hang up in the middle of an upgrade, and keeps answering', async () => {
     // Python is in the workbench for Compose: it connects, asks for an upgrade and hangs up at once.
     await workbench.write(
