@@ -8,7 +8,7 @@ import type { Endpoint } from './router.ts';
 
 /** Named volumes: the session's own, under their learner names, within the volume quota. */
 
-function volumeView(volume: OwnVolume, engine: ScopedEngine): Record<string, unknown> {
+function volumeView(volume: OwnVolume): Record<string, unknown> {
   const info = volume.internal as OwnVolume['internal'] & { CreatedAt?: string };
   return {
     CreatedAt: info.CreatedAt,
@@ -38,7 +38,7 @@ export const VOLUME_ENDPOINTS: readonly Endpoint[] = [
       onlyFilters(parsed, ['name', 'dangling']);
       const names = parsed.get('name') ?? [];
       const volumes = (await engine.volumes()).filter((volume) => names.length === 0 || names.some((name) => volume.name.includes(name)));
-      return { json: { Volumes: volumes.map((volume) => volumeView(volume, engine)), Warnings: null } };
+      return { json: { Volumes: volumes.map((volume) => volumeView(volume)), Warnings: null } };
     },
   },
   {
@@ -67,7 +67,7 @@ export const VOLUME_ENDPOINTS: readonly Endpoint[] = [
         await engine.ensureNetwork();
         await engine.createVolume(name);
       });
-      return { json: volumeView(await requireVolume(engine, name), engine), status: 201 };
+      return { json: volumeView(await requireVolume(engine, name)), status: 201 };
     },
   },
   {
@@ -75,7 +75,7 @@ export const VOLUME_ENDPOINTS: readonly Endpoint[] = [
     path: '/volumes/{name}',
     async handle({ engine, params, query }) {
       parseQuery(querySchema({}), query);
-      return { json: volumeView(await requireVolume(engine, params.name!), engine) };
+      return { json: volumeView(await requireVolume(engine, params.name!)) };
     },
   },
   {

@@ -46,6 +46,25 @@ export function decodePorts(label: string | undefined): PublishedPort[] {
 }
 
 /**
+ * What holds every container the sandbox starts for a session, the learner's and the workbench
+ * alike: the limits, every capability dropped but the minimal set, no new privileges, an init.
+ */
+export function confinement(policy: SandboxPolicy) {
+  const limits = policy.container;
+  return {
+    Memory: limits.memoryBytes,
+    MemorySwap: limits.memoryBytes,
+    NanoCpus: limits.nanoCpus,
+    PidsLimit: limits.pids,
+    CapDrop: ['ALL'],
+    CapAdd: limits.capabilities,
+    SecurityOpt: ['no-new-privileges'],
+    Privileged: false,
+    Init: true,
+  };
+}
+
+/**
  * The create options for a learner's container. HostConfig is a fixed template filled from the
  * policy; no field of it comes from learner input except volume names and targets, which the
  * parser has already validated.
@@ -79,16 +98,8 @@ export function containerCreateOptions(
       [LABEL.ports]: encodePorts(spec.ports),
     },
     HostConfig: {
-      Memory: limits.memoryBytes,
-      MemorySwap: limits.memoryBytes,
-      NanoCpus: limits.nanoCpus,
-      PidsLimit: limits.pids,
-      CapDrop: ['ALL'],
-      CapAdd: limits.capabilities,
-      SecurityOpt: ['no-new-privileges'],
-      Privileged: false,
+      ...confinement(policy),
       ReadonlyRootfs: false,
-      Init: true,
       NetworkMode: namespace.networkName,
       PortBindings: {},
       PublishAllPorts: false,

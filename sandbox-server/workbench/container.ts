@@ -1,5 +1,6 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import type { SandboxPolicy } from '../config/policy.ts';
+import { confinement } from '../policy/container-template.ts';
 import type { Namespace } from '../scope/namespace.ts';
 import { WORKBENCH_HOSTNAME, WORKBENCH_LABEL, WORKBENCH_REFERENCE, WORKBENCH_SOCKET_DIR } from './image.ts';
 
@@ -10,7 +11,6 @@ import { WORKBENCH_HOSTNAME, WORKBENCH_LABEL, WORKBENCH_REFERENCE, WORKBENCH_SOC
  * holding the session's boundary socket.
  */
 export function workbenchCreateOptions(namespace: Namespace, policy: SandboxPolicy, socketDir: string): ContainerCreateOptions {
-  const limits = policy.container;
   return {
     name: namespace.workbenchName,
     Image: WORKBENCH_REFERENCE,
@@ -18,21 +18,13 @@ export function workbenchCreateOptions(namespace: Namespace, policy: SandboxPoli
     Cmd: ['sleep', 'infinity'],
     Labels: { ...namespace.labels, [WORKBENCH_LABEL]: 'true' },
     HostConfig: {
-      Memory: limits.memoryBytes,
-      MemorySwap: limits.memoryBytes,
-      NanoCpus: limits.nanoCpus,
-      PidsLimit: limits.pids,
-      CapDrop: ['ALL'],
-      CapAdd: limits.capabilities,
-      SecurityOpt: ['no-new-privileges'],
-      Privileged: false,
-      Init: true,
+      ...confinement(policy),
       NetworkMode: namespace.networkName,
       Binds: [`${socketDir}:${WORKBENCH_SOCKET_DIR}`],
       Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 1024 }],
       AutoRemove: false,
       RestartPolicy: { Name: 'no' },
-      LogConfig: { Type: 'json-file', Config: { 'max-size': String(limits.logMaxBytes), 'max-file': '1' } },
+      LogConfig: { Type: 'json-file', Config: { 'max-size': String(policy.container.logMaxBytes), 'max-file': '1' } },
     },
   };
 }
