@@ -6,6 +6,7 @@ import { EXEC_ENDPOINTS } from './execs.ts';
 import { VOLUME_ENDPOINTS } from './volumes.ts';
 import { NETWORK_ENDPOINTS } from './networks.ts';
 import { REGISTRY_ENDPOINTS } from './registry.ts';
+import { ARCHIVE_ENDPOINTS } from './archives.ts';
 import { IMAGE_ENDPOINTS } from './images.ts';
 import { containerSummary, imageSummary, learnerLabels } from './listings.ts';
 import { forwardToEngine } from './engine-forward.ts';
@@ -33,6 +34,41 @@ const containerListQuery = querySchema({
 
 /** Filters the engine applies as it would straight on the engine; the session's own label is added to them. */
 const CONTAINER_FILTERS = ['status', 'label', 'id', 'exited', 'health', 'before', 'since', 'name'] as const;
+
+/**
+ * The engine's reference filter (`docker images app`, `docker images 'app*'`): a pattern in
+ * path.Match's terms against the learner's tag, or against its repository when the pattern has
+ * no tag. `*` stops at a slash, as path.Match's does.
+ */
+function matchesReference(pattern: string, tag: string): boolean {
+  const colon = tag.lastIndexOf(':');
+  const repository = tag.slice(0, colon);
+  return globMatch(pattern, tag) || (!pattern.includes(':') && globMatch(pattern, repository));
+}
+
+/** path.Match for `*` and `?` (a `[` class matches itself literally here), by backtracking on the last star only. */
+function globMatch(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    if (p < pattern.length && (pattern[p] === text[t] || (pattern[p] === '?' && text[t] !== '/'))) {
+      p++;
+      t++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p++;
+      resume = t;
+    } else if (star !== -1 && text[resume] !== '/') {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
+}
 
 /**
  * The engine reads a name filter as a regular expression over "/name". A learner's pattern is
@@ -188,8 +224,24 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
     async handle({ engine, query }) {
       const { all, filters } = parseQuery(imageListQuery, query);
       const learnerFilters = parseFilters(filters);
-      onlyFilters(learnerFilters, ['dangling', 'label']);
-      const images = await engine.images({ all: all ?? false, filters: learnerFilters });
+      onlyFilters(learnerFilters, ['dangling', 'label', 'reference']);
+      const references = learnerFilters.get('reference') ?? [];
+      learnerFilters.delete('reference');
+      const images = (await engine.images({ all: all ?? false, filters: learnerFilters }))
+        .map((image) => {
+          if (references.length === 0) return image;
+          // Digests too, as the engine filters them: a pushed image would show its registry name.
+          const digests = (image.internal.RepoDigests ?? []).filter((digest) => {
+            const repository = engine.namespace.scrub(digest).split('@')[0]!;
+            return references.some((pattern) => globMatch(pattern, repository));
+          });
+          return {
+            ...image,
+            tags: image.tags.filter((tag) => references.some((pattern) => matchesReference(pattern, tag))),
+            internal: { ...image.internal, RepoDigests: digests },
+          };
+        })
+        .filter((image) => references.length === 0 || image.tags.length > 0);
       return { json: images.map((image) => imageSummary(image, engine.namespace)) };
     },
   },
@@ -210,4 +262,4 @@ const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
   },
 }));
 
-export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NETWORK_ENDPOINTS, ...REGISTRY_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];
+export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NETWORK_ENDPOINTS, ...REGISTRY_ENDPOINTS, ...ARCHIVE_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];

@@ -408,6 +408,27 @@ describe('copying, committing and following events through the boundary', () => 
   });
 });
 
+describe('image archives through the boundary', () => {
+  it('saves and loads images under the names the learner knows, and loads only into the session', async () => {
+    const script = [
+      'docker tag napper saved:v1 && docker save saved:v1 -o saved.tar && echo saved',
+      'tar -xOf saved.tar manifest.json | jq -r ".[0].RepoTags[0]"',
+      'docker rmi saved:v1 >/dev/null && docker load -i saved.tar',
+      'docker images saved --format "{{.Repository}}:{{.Tag}}"',
+      // An archive that names another registry is refused, and one naming another session's repository lands in this one.
+      'mkdir -p forged && cd forged && tar -xf ../saved.tar',
+      'jq \'.[0].RepoTags = ["registry.example.com/x:1"]\' manifest.json > m && mv m manifest.json && tar -cf ../forged.tar * && cd ..',
+      'docker load -i forged.tar 2>&1 | tail -n 1',
+      // An entry that reaches manifest.json some other way than by its plain name is refused outright.
+      'cd forged && tar -cf ../dotted.tar . && cd .. && docker load -i dotted.tar 2>&1 | tail -n 1',
+    ].join('\n');
+    const { output } = await workbench.run(script);
+    expect(output).toBe(
+      'saved\nsaved:v1\nLoaded image: saved:v1\nsaved:v1\nError response from daemon: the archive names registry.example.com/x:1; images here have no registry or the class registry\'s\nError response from daemon: the archive holds ./, which docker save never writes; load archives made by docker save\n',
+    );
+  });
+});
+
 describe('what an outside review of the boundary tried', () => {
   it('caps the engine streams a session holds open, and frees each when it ends', async () => {
     const script = [
