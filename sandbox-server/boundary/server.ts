@@ -2,16 +2,16 @@ import type Docker from 'dockerode';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { BuildQueue } from '../build/queue.ts';
+import type { SandboxPolicy } from '../config/policy.ts';
 import { engineMessage, isEngineDown } from '../engine/errors.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import type { Session } from '../sessions/session.ts';
+import { WORKBENCH_UID } from '../workbench/image.ts';
 import { API_VERSION, BoundaryError, checkVersion, notAllowed, queryOf, sendError, sendJson, splitVersion } from './api.ts';
 import { ENDPOINTS } from './endpoints.ts';
 import { matchEndpoint, readJson, type Endpoint, type EndpointContext } from './router.ts';
-import type { BuildQueue } from '../build/queue.ts';
-import type { Session } from '../sessions/session.ts';
-import type { SandboxPolicy } from '../config/policy.ts';
-import type { Duplex } from 'node:stream';
-import { WORKBENCH_UID } from '../workbench/image.ts';
 
 /**
  * One session's Engine API boundary: an HTTP server on a Unix socket, which the session's
@@ -44,8 +44,9 @@ export class EngineBoundary {
   readonly socketPath: string;
   readonly #server: Server;
   readonly #options: BoundaryOptions;
-
   readonly #engineSocket: string;
+  /** Engine streams open now (see #holdStream). */
+  #streams = 0;
 
   private constructor(options: BoundaryOptions, socketPath: string, engineSocket: string) {
     this.#options = options;
@@ -70,8 +71,6 @@ export class EngineBoundary {
       });
     });
   }
-
-  #streams = 0;
 
   /** Counts an engine stream against the session's cap; the returned function gives the place back. */
   #holdStream = (): (() => void) => {
