@@ -54,7 +54,7 @@ try {
 } finally {
   for (const session of server.context.store.all()) server.context.store.delete(session);
   await server.reaper.sweep();
-  await server.close();
+  await server.close({ forget: true });
 }
 
 const report = renderReport(sections, { rounds, cpus: os.availableParallelism(), node: process.version });
