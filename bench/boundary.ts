@@ -19,17 +19,33 @@ export async function measureBoundary(server: RunningServer, engine: Docker, lea
   const policy = policyFromEnv();
   const workbench = await openWorkbench(server, learner);
   const cgroup = createBuildCgroup('bench-direct', { pids: policy.build.pids, memoryBytes: policy.build.memoryBytes });
-  const network = await engine.createNetwork({ Name: `bench-direct-${process.pid}`, Internal: true });
-  const direct = await engine.createContainer({
-    Image: WORKBENCH_REFERENCE,
-    User: 'root',
-    Cmd: ['sleep', 'infinity'],
-    Labels: { 'org.layerlab.bench': String(process.pid) },
-    HostConfig: { NetworkMode: 'none', Binds: [`/var/run/docker.sock:${WORKBENCH_SOCKET}`] },
-  });
-  await direct.start();
+  let network: Docker.Network | undefined;
+  let direct: Docker.Container | undefined;
+  const cleanUp = async () => {
+    await direct?.remove({ force: true }).catch(() => undefined);
+    await workbench.close();
+    await network?.remove().catch(() => undefined);
+    cgroup.remove();
+    await engine.getImage('layerlab-bench-direct').remove({ force: true }).catch(() => undefined);
+  };
+  try {
+    network = await engine.createNetwork({ Name: `bench-direct-${process.pid}`, Internal: true });
+    direct = await engine.createContainer({
+      Image: WORKBENCH_REFERENCE,
+      User: 'root',
+      Cmd: ['sleep', 'infinity'],
+      Labels: { 'org.layerlab.bench': String(process.pid) },
+      HostConfig: { NetworkMode: 'none', Binds: [`/var/run/docker.sock:${WORKBENCH_SOCKET}`] },
+    });
+    await direct.start();
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+  const plain = direct;
+  const networkId = network.id;
   const inDirect = async (script: string) => {
-    const exec = await direct.exec({ Cmd: ['bash', '-c', script], AttachStdout: true, AttachStderr: true, WorkingDir: '/home/learner/workspace' });
+    const exec = await plain.exec({ Cmd: ['bash', '-c', script], AttachStdout: true, AttachStderr: true, WorkingDir: '/home/learner/workspace' });
     const stream = await exec.start({ hijack: true, stdin: false });
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -50,7 +66,7 @@ export async function measureBoundary(server: RunningServer, engine: Docker, lea
 
   const commands = {
     build: { boundary: 'docker build -q --no-cache -t bench-b .', direct: `docker build -q --no-cache -t layerlab-bench-direct ${sandboxBuildFlags(policy, cgroup.parent).join(' ')} .` },
-    'run --rm': { boundary: 'docker run --rm busybox true', direct: `docker run --rm ${sandboxRunFlags(policy, network.id).join(' ')} busybox true` },
+    'run --rm': { boundary: 'docker run --rm busybox true', direct: `docker run --rm ${sandboxRunFlags(policy, networkId).join(' ')} busybox true` },
     ps: { boundary: 'docker ps -a', direct: 'docker ps -a' },
     images: { boundary: 'docker images', direct: 'docker images' },
   };
@@ -67,11 +83,7 @@ export async function measureBoundary(server: RunningServer, engine: Docker, lea
       }
     }
   } finally {
-    await direct.remove({ force: true }).catch(() => undefined);
-    await workbench.close();
-    await network.remove().catch(() => undefined);
-    cgroup.remove();
-    await engine.getImage('layerlab-bench-direct').remove({ force: true }).catch(() => undefined);
+    await cleanUp();
   }
 
   const rows = [...samples].flatMap(([kind, { boundary, direct: plain }]) => {

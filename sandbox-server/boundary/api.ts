@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ImageRuleError } from '../scope/image-operations.ts';
+import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
 
 /**
  * What every answer of the Engine API boundary shares: the API version it speaks (the engine's,
@@ -84,4 +86,24 @@ export function queryOf(request: IncomingMessage, lists: readonly string[] = [])
     query[name] = value;
   }
   return query;
+}
+
+/** The shared image rules (scope/image-operations.ts) answer in the engine's words; this gives them the boundary's shape. */
+export async function ruled<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (error instanceof ImageRuleError) throw new BoundaryError(error.status, error.message);
+    throw error;
+  }
+}
+
+/** An image name as the engine parses one, or the engine's 400. */
+export function referenceOf(text: string): ImageReference {
+  try {
+    return parseReference(text);
+  } catch (error) {
+    if (error instanceof InvalidReferenceError) throw new BoundaryError(400, 'invalid reference format');
+    throw error;
+  }
 }

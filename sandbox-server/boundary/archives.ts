@@ -3,9 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { extract, pack } from 'tar-stream';
 import { z } from 'zod';
 import { isClassRegistry } from '../registry/address.ts';
-import { checkImageQuota, ImageRuleError, requireOwnImage } from '../scope/image-operations.ts';
-import { formatReference, InvalidReferenceError, parseReference } from '../scope/reference.ts';
-import { API_VERSION, BoundaryError } from './api.ts';
+import { requireOwnImage, tagName } from '../scope/image-operations.ts';
+import { formatReference, InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
+import { byteCap } from '../build/byte-cap.ts';
+import { API_VERSION, BoundaryError, ruled } from './api.ts';
 import { forwardToEngine } from './engine-forward.ts';
 import { engineBool, parseQuery, querySchema } from './query.ts';
 import type { Endpoint } from './router.ts';
@@ -84,7 +85,8 @@ function rewriteArchive(source: Readable, index: (name: string, text: string) =>
   });
   reader.on('finish', () => writer.finalize());
   // The first error ends all three streams; the rest of the upload is read and dropped.
-  reader.on('error', (error) => {
+  reader.on('error', (failure) => {
+    const error = failure instanceof BoundaryError ? failure : new BoundaryError(400, `the archive is not one docker save writes (${failure.message})`);
     output.destroy(error);
     writer.destroy();
     source.unpipe(reader as unknown as NodeJS.WritableStream);
@@ -92,7 +94,9 @@ function rewriteArchive(source: Readable, index: (name: string, text: string) =>
   });
   writer.on('error', () => undefined);
   source.on('error', (error) => output.destroy(error));
-  source.pipe(reader as unknown as NodeJS.WritableStream);
+  const capped = byteCap(MAX_LOAD_BYTES, () => new BoundaryError(413, `an image archive larger than ${MAX_LOAD_BYTES / 1024 ** 3} GiB is not accepted here`));
+  capped.on('error', (error) => reader.destroy(error));
+  source.pipe(capped).pipe(reader as unknown as NodeJS.WritableStream);
   return output;
 }
 
@@ -116,13 +120,7 @@ export const ARCHIVE_ENDPOINTS: readonly Endpoint[] = [
       const internal: string[] = [];
       for (const name of wanted) {
         const image = await ruled(requireOwnImage(engine, name));
-        const tag = (() => {
-          try {
-            return formatReference(parseReference(name));
-          } catch {
-            return undefined;
-          }
-        })();
+        const tag = tagName(name);
         internal.push(tag && image.tags.includes(tag) ? engine.namespace.imageTag(tag) : image.id);
       }
       const release = holdStream();
@@ -147,7 +145,10 @@ export const ARCHIVE_ENDPOINTS: readonly Endpoint[] = [
         // The legacy index would name repositories too; the engine reads manifest.json first.
         if (name === 'repositories') return undefined;
         const entries = parseManifest(text);
+        const tagged: ImageReference[] = [];
         for (const entry of entries) {
+          // An untagged image would belong to no session: nothing would ever remove it.
+          if ((entry.RepoTags ?? []).length === 0) throw new BoundaryError(400, 'each image in the archive needs a name here; save it by name: docker save NAME:TAG');
           const tags = [];
           for (const tag of entry.RepoTags ?? []) {
             let ref;
@@ -158,10 +159,16 @@ export const ARCHIVE_ENDPOINTS: readonly Endpoint[] = [
               throw error;
             }
             if (ref.domain && !isClassRegistry(ref)) throw new BoundaryError(403, `the archive names ${tag}; images here have no registry or the class registry's`);
-            await ruled(checkImageQuota(engine, ref, policy.quotas.images));
+            tagged.push(ref);
             tags.push(engine.namespace.imageTag(ref));
           }
           entry.RepoTags = tags;
+        }
+        // The quota counts the whole archive at once: every name it adds that the session lacks.
+        const kept = await engine.quotaImages();
+        const adding = new Set(tagged.map((ref) => formatReference(ref)).filter((tag) => !kept.some((image) => image.tags.includes(tag))));
+        if (kept.length + adding.size > policy.quotas.images) {
+          throw new BoundaryError(403, `you have ${kept.length} images and the archive adds ${adding.size}; a session may keep ${policy.quotas.images}, so remove some with docker rmi`);
         }
         await engine.ensureNetwork();
         return JSON.stringify(entries);
@@ -180,13 +187,3 @@ export const ARCHIVE_ENDPOINTS: readonly Endpoint[] = [
     },
   },
 ];
-
-async function ruled<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof ImageRuleError) throw new BoundaryError(error.status, error.message);
-    throw error;
-  }
-}
-

@@ -101,7 +101,6 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
       if (labels.size > 0) throw new BoundaryError(403, 'write labels into the Dockerfile with LABEL here');
       const buildArgs = jsonMap(parsed.buildargs, 'build arguments');
       const tags = tagsOf(parsed.t);
-      if (session.activeBuild) throw new BoundaryError(409, 'a build is already running in this session; wait for it, or press Ctrl-C in its terminal');
 
       let files;
       try {
@@ -111,6 +110,8 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
         throw error;
       }
 
+      // Checked once the upload is in and taken at once, so two uploads can't both pass it.
+      if (session.activeBuild) throw new BoundaryError(409, 'a build is already running in this session; wait for it, or press Ctrl-C in its terminal');
       const controller = new AbortController();
       // Ctrl-C in the workbench closes the CLI's connection: the build stops with it.
       response.on('close', () => controller.abort());

@@ -323,7 +323,8 @@ function checkedTarget(target: string): string {
   return target;
 }
 
-function fieldError(issue: z.core.$ZodIssue, prefix = ''): BoundaryError {
+/** A body field zod refused, in one sentence that names it. */
+export function fieldError(issue: z.core.$ZodIssue, prefix = ''): BoundaryError {
   if (issue.code === 'unrecognized_keys') return new BoundaryError(400, `the field ${prefix}${issue.keys[0]} is not accepted here`);
   return new BoundaryError(400, `the field ${prefix}${issue.path.join('.')} ${issue.message.toLowerCase()}`);
 }

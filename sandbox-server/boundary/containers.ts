@@ -1,13 +1,14 @@
+import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isConflict } from '../engine/errors.ts';
 import { containerCreateOptions, type PublishedPort } from '../policy/container-template.ts';
 import { LABEL } from '../scope/namespace.ts';
 import { OBJECT_NAME, randomContainerName } from '../scope/object-names.ts';
 import { formatReference, InvalidReferenceError, looksLikeImageId, parseReference, type ImageReference } from '../scope/reference.ts';
-import { checkImageQuota, ImageRuleError } from '../scope/image-operations.ts';
+import { checkImageQuota } from '../scope/image-operations.ts';
 import { isClassRegistry } from '../registry/address.ts';
 import type { OwnContainer, ScopedEngine } from '../scope/scoped-engine.ts';
-import { BoundaryError } from './api.ts';
+import { BoundaryError, referenceOf, ruled } from './api.ts';
 import { readCreateRequest } from './container-create.ts';
 import { requireNetwork } from './networks.ts';
 import { forwardToEngine, hijackEngine } from './engine-forward.ts';
@@ -63,6 +64,10 @@ async function requireImage(engine: ScopedEngine, text: string): Promise<string>
   return ref && image.tags.includes(wanted) ? engine.namespace.qualify(ref) : image.id;
 }
 
+function nameConflict(name: string, holder?: string): BoundaryError {
+  return new BoundaryError(409, `Conflict. The container name "/${name}" is already in use${holder ? ` by container "${holder}"` : ''}. You have to remove (or rename) that container to be able to reuse that name.`);
+}
+
 function checkPortsFree(wanted: PublishedPort[], running: OwnContainer[]): void {
   const taken = new Set(running.flatMap((container) => container.ports.map((port) => `${port.hostPort}/${port.protocol}`)));
   for (const port of wanted) {
@@ -102,8 +107,7 @@ async function create({ engine, policy, docker, query, json }: EndpointContext):
     }
     const taken = new Set(containers.map((container) => container.name));
     if (requested !== '' && taken.has(requested)) {
-      const holder = containers.find((container) => container.name === requested)!;
-      throw new BoundaryError(409, `Conflict. The container name "/${requested}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+      throw nameConflict(requested, containers.find((container) => container.name === requested)!.id);
     }
     const containerName = requested || randomContainerName(taken);
     const volumes = await engine.volumes();
@@ -134,23 +138,23 @@ async function create({ engine, policy, docker, query, json }: EndpointContext):
       const container = await docker.createContainer(options);
       return { json: { Id: container.id, Warnings: [] }, status: 201 };
     } catch (error) {
-      if (isConflict(error)) {
-        throw new BoundaryError(409, `Conflict. The container name "/${containerName}" is already in use. You have to remove (or rename) that container to be able to reuse that name.`);
-      }
+      if (isConflict(error)) throw nameConflict(containerName);
       throw error;
     }
   });
 }
 
-const forward = (method: string, action: string, schema: z.ZodType<Record<string, unknown>>) =>
-  async (context: EndpointContext, response: import('node:http').ServerResponse) => {
+const forward = (method: string, action: string, schema: z.ZodType<Record<string, unknown>>, scrubLines = false) =>
+  async (context: EndpointContext, response: ServerResponse) => {
     const query = parseQuery(schema, context.query);
     const container = await requireContainer(context.engine, context.params.id!);
     const search = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)]));
     const upload = method === 'PUT' ? { upload: context.request, maxUpload: MAX_COPY_BYTES } : {};
+    // Stats name the container by its engine name, one JSON document a line.
+    const lines = scrubLines ? { eachLine: (line: string) => context.engine.namespace.scrub(line) } : {};
     const release = context.holdStream();
     try {
-      await forwardToEngine(context.engineSocket, method, `/v1.41/containers/${container.id}/${action}?${search}`, response, upload);
+      await forwardToEngine(context.engineSocket, method, `/v1.41/containers/${container.id}/${action}?${search}`, response, { ...upload, ...lines });
     } finally {
       release();
     }
@@ -238,7 +242,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
   { method: 'POST', path: '/containers/{id}/pause', handle: forward('POST', 'pause', querySchema({})) },
   { method: 'POST', path: '/containers/{id}/unpause', handle: forward('POST', 'unpause', querySchema({})) },
   { method: 'GET', path: '/containers/{id}/top', handle: forward('GET', 'top', querySchema({ ps_args: z.string().max(64).regex(/^[a-zA-Z -]*$/).optional() })) },
-  { method: 'GET', path: '/containers/{id}/stats', handle: forward('GET', 'stats', querySchema({ stream: raw(8), 'one-shot': raw(8) })) },
+  { method: 'GET', path: '/containers/{id}/stats', handle: forward('GET', 'stats', querySchema({ stream: raw(8), 'one-shot': raw(8) }), true) },
   { method: 'GET', path: '/containers/{id}/changes', handle: forward('GET', 'changes', querySchema({})) },
   {
     method: 'POST',
@@ -249,7 +253,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       if (!OBJECT_NAME.test(wanted)) throw new BoundaryError(400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
       const container = await requireContainer(engine, params.id!);
       const taken = (await visibleContainers(engine, true)).find((other) => other.name === wanted);
-      if (taken) throw new BoundaryError(409, `Conflict. The container name "/${wanted}" is already in use by container "${taken.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+      if (taken) throw nameConflict(wanted, taken.id);
       await docker.getContainer(container.id).rename({ name: engine.namespace.containerName(wanted) });
       return { json: null, status: 204 };
     },
@@ -293,32 +297,20 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
         query,
       );
       if (changes) throw new BoundaryError(403, 'commit the container as it is here; set CMD, ENV and the rest in a Dockerfile FROM the committed image');
+      // A nameless image would count against no quota; a name makes it one of the session's images.
+      if (!repo) throw new BoundaryError(403, 'name the image a commit makes here: docker commit CONTAINER NAME:TAG');
       const container = await requireContainer(engine, text);
-      let ref: ImageReference | undefined;
-      if (repo) {
-        try {
-          ref = parseReference(tag ? `${repo}:${tag}` : repo);
-        } catch {
-          throw new BoundaryError(400, 'invalid reference format');
-        }
-        if (ref.domain && !isClassRegistry(ref)) throw new BoundaryError(403, `this sandbox reaches one registry, localhost:5000, not ${ref.domain}`);
-        try {
-          await checkImageQuota(engine, ref, policy.quotas.images);
-        } catch (error) {
-          if (error instanceof ImageRuleError) throw new BoundaryError(error.status, error.message);
-          throw error;
-        }
-      }
-      const internal = ref ? engine.namespace.imageTag(ref) : engine.namespace.keepTag(`commit-${Date.now().toString(36)}`);
+      const ref = referenceOf(tag ? `${repo}:${tag}` : repo);
+      if (ref.domain && !isClassRegistry(ref)) throw new BoundaryError(403, `this sandbox reaches one registry, localhost:5000, not ${ref.domain}`);
+      await ruled(checkImageQuota(engine, ref, policy.quotas.images));
+      const internal = engine.namespace.imageTag(ref);
       const colon = internal.lastIndexOf(':');
       await engine.ensureNetwork();
       const result = (await docker.getContainer(container.id).commit({ repo: internal.slice(0, colon), tag: internal.slice(colon + 1), comment, author, pause: pause ?? true })) as { Id: string };
-      // A named commit is kept by the session's keep tag too, so a later tag move leaves it owned.
-      if (ref) {
-        const keep = engine.namespace.keepTag(`commit-${result.Id.replace(/^sha256:/, '').slice(0, 12)}`);
-        const keepColon = keep.lastIndexOf(':');
-        await docker.getImage(result.Id).tag({ repo: keep.slice(0, keepColon), tag: keep.slice(keepColon + 1) });
-      }
+      // The session's keep tag too, so the image stays owned after its name moves on.
+      const keep = engine.namespace.keepTag(`commit-${result.Id.replace(/^sha256:/, '').slice(0, 12)}`);
+      const keepColon = keep.lastIndexOf(':');
+      await docker.getImage(result.Id).tag({ repo: keep.slice(0, keepColon), tag: keep.slice(keepColon + 1) });
       return { json: { Id: result.Id }, status: 201 };
     },
   },

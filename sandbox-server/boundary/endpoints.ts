@@ -111,6 +111,8 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
           if (line.trim() === '') return undefined;
           try {
             const event = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
+            // The workbench is the terminal, not something the learner made: its events (every exec of its shell) stay out.
+            if (event.Actor?.Attributes?.name === engine.namespace.workbenchName) return undefined;
             const attributes = learnerLabels(event.Actor?.Attributes);
             return engine.namespace.scrub(JSON.stringify({ ...event, Actor: { ...event.Actor, Attributes: attributes } }));
           } catch {
@@ -211,7 +213,9 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
         const values = learnerFilters.get(key);
         if (values) learnerFilters.set(key, await Promise.all(values.map(async (value) => (await requireContainer(engine, value)).id)));
       }
-      const listed = (await visibleContainers(engine, all ?? false, { size, filters: learnerFilters })).filter(
+      // The engine's rule: a limit means "the latest N created", running or not.
+      const listAll = (all ?? false) || (limit !== undefined && limit > 0);
+      const listed = (await visibleContainers(engine, listAll, { size, filters: learnerFilters })).filter(
         (container) => names.length === 0 || names.some((pattern) => matchesNameFilter(container.name, pattern)),
       );
       const shown = limit !== undefined && limit > 0 ? listed.slice(0, limit) : listed;
@@ -248,18 +252,16 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
 ];
 
 /**
- * Lookups the CLI makes while it searches for an object (`docker inspect NAME` tries a container,
- * an image, a network, a volume, then swarm objects): answered "not found" until the boundary
- * serves them, so that a search ends as it would on an engine without that object.
+ * A lookup the CLI makes while it searches for an object (`docker inspect NAME` tries a
+ * container, an image, a network, a volume, then a plugin): "not found", as on an engine without
+ * plugins.
  */
-const NOT_YET_SERVED_LOOKUPS: readonly Endpoint[] = [
-  ['/plugins/{id}/json', (id: string) => `plugin ${id} not found`],
-].map(([path, message]) => ({
-  method: 'GET' as const,
-  path: path as string,
+const PLUGIN_LOOKUP: Endpoint = {
+  method: 'GET',
+  path: '/plugins/{id}/json',
   async handle({ params }) {
-    throw new BoundaryError(404, (message as (id: string) => string)(params.id!));
+    throw new BoundaryError(404, `plugin ${params.id} not found`);
   },
-}));
+};
 
-export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NETWORK_ENDPOINTS, ...REGISTRY_ENDPOINTS, ...ARCHIVE_ENDPOINTS, ...NOT_YET_SERVED_LOOKUPS];
+export const ENDPOINTS: readonly Endpoint[] = [...SYSTEM_ENDPOINTS, ...CONTAINER_ENDPOINTS, ...IMAGE_ENDPOINTS, ...BUILD_ENDPOINTS, ...EXEC_ENDPOINTS, ...VOLUME_ENDPOINTS, ...NETWORK_ENDPOINTS, ...REGISTRY_ENDPOINTS, ...ARCHIVE_ENDPOINTS, PLUGIN_LOOKUP];

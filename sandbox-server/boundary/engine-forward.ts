@@ -25,6 +25,8 @@ export interface ForwardOptions {
 const PASSED_HEADERS = ['content-type', 'api-version', 'ostype', 'docker-experimental', 'x-docker-container-path-stat'];
 
 export function forwardToEngine(engineSocket: string, method: string, path: string, response: ServerResponse, options: ForwardOptions = {}): Promise<void> {
+  // The learner may have gone while the boundary looked the object up: then there is nothing to follow.
+  if (response.destroyed || response.socket?.destroyed) return Promise.resolve();
   return new Promise((resolve, rejectWith) => {
     // Once the learner's side has gone (Ctrl-C on docker logs -f, docker events), the engine's
     // stream is cut on purpose: the errors that follow are the end, not a failure.
@@ -98,7 +100,19 @@ export function hijackEngine(engineSocket: string, method: string, path: string,
       path,
       headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) },
     });
+    // A client that hangs up before the engine upgrades takes the engine's request with it.
+    if (client.destroyed) {
+      outgoing.destroy();
+      return resolve();
+    }
+    const abandon = () => outgoing.destroy();
+    client.once('close', abandon);
     outgoing.on('upgrade', (incoming, engine, engineHead) => {
+      client.off('close', abandon);
+      if (client.destroyed) {
+        engine.destroy();
+        return resolve();
+      }
       const lines = [`HTTP/1.1 101 UPGRADED`, `Content-Type: ${incoming.headers['content-type'] ?? 'application/vnd.docker.raw-stream'}`, 'Connection: Upgrade', 'Upgrade: tcp', '', ''];
       client.write(lines.join('\r\n'));
       if (engineHead.length > 0) client.write(engineHead);
@@ -125,7 +139,7 @@ export function hijackEngine(engineSocket: string, method: string, path: string,
         resolve();
       });
     });
-    outgoing.on('error', reject);
+    outgoing.on('error', (error) => (client.destroyed ? resolve() : reject(error)));
     outgoing.end(text);
   });
 }

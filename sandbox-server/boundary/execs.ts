@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PROC_REFUSAL, underProc } from '../policy/proc-paths.ts';
 import { REFUSALS } from '../policy/refusals.ts';
 import { BoundaryError } from './api.ts';
+import { fieldError } from './container-create.ts';
 import { requireContainer, visibleContainers } from './containers.ts';
 import { forwardToEngine, hijackEngine } from './engine-forward.ts';
 import { parseQuery, querySchema } from './query.ts';
@@ -44,10 +45,7 @@ export const EXEC_ENDPOINTS: readonly Endpoint[] = [
     async handle({ engine, docker, params, query, json }) {
       parseQuery(querySchema({}), query);
       const parsed = execBody.safeParse(await json());
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        throw new BoundaryError(400, issue.code === 'unrecognized_keys' ? `the field ${issue.keys[0]} is not accepted here` : `the field ${issue.path.join('.')} ${issue.message.toLowerCase()}`);
-      }
+      if (!parsed.success) throw fieldError(parsed.error.issues[0]!);
       const body = parsed.data;
       if (body.Privileged) throw new BoundaryError(403, REFUSALS.privilegedExec);
       if (body.WorkingDir && underProc(body.WorkingDir)) throw new BoundaryError(403, PROC_REFUSAL);

@@ -1,28 +1,20 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { allowsBaseImage, availableBaseImages } from '../policy/lesson-policy.ts';
-import { formatReference, InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
-import { API_VERSION, BoundaryError } from './api.ts';
+import { formatReference } from '../scope/reference.ts';
+import { API_VERSION, BoundaryError, referenceOf, ruled } from './api.ts';
 import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
-import { ImageRuleError, pruneOwnImages, removeOwnImage, requireOwnImage, tagOwnImage } from '../scope/image-operations.ts';
+import { pruneOwnImages, removeOwnImage, requireOwnImage, tagOwnImage } from '../scope/image-operations.ts';
 import { isClassRegistry } from '../registry/address.ts';
 import { pullFromClassRegistry, refuseOtherRegistries } from './registry.ts';
 import type { Endpoint } from './router.ts';
+import { learnerLabels } from './listings.ts';
 
 /**
  * Images through the boundary. A pull of a catalogue image tags the server's shared copy into
  * the session, with progress shaped like a registry pull; the session's own images are found by
  * their learner tag or ID.
  */
-
-function referenceOf(text: string): ImageReference {
-  try {
-    return parseReference(text);
-  } catch (error) {
-    if (error instanceof InvalidReferenceError) throw new BoundaryError(400, 'invalid reference format');
-    throw error;
-  }
-}
 
 function progress(response: ServerResponse, lines: object[]): void {
   response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
@@ -72,7 +64,15 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
       const image = await engine.findImage(params.name!).catch(() => undefined);
       if (!image) throw new BoundaryError(404, `No such image: ${params.name}`);
       const info = await docker.getImage(image.id).inspect();
-      const shown = { ...info, RepoTags: image.tags, RepoDigests: [], GraphDriver: { Name: info.GraphDriver?.Name ?? 'overlay2', Data: null } };
+      const shown = {
+        ...info,
+        RepoTags: image.tags,
+        RepoDigests: [],
+        GraphDriver: { Name: info.GraphDriver?.Name ?? 'overlay2', Data: null },
+        // A committed container's image carries the server's labels; they stay the server's.
+        Config: { ...info.Config, Labels: learnerLabels(info.Config?.Labels) },
+        ContainerConfig: { ...info.ContainerConfig, Labels: learnerLabels(info.ContainerConfig?.Labels) },
+      };
       return { json: JSON.parse(engine.namespace.scrub(JSON.stringify(shown))) };
     },
   },
@@ -122,13 +122,3 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
     },
   },
 ];
-
-/** The shared image rules in the engine's answer shape. */
-async function ruled<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (error instanceof ImageRuleError) throw new BoundaryError(error.status, error.message);
-    throw error;
-  }
-}

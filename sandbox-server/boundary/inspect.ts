@@ -27,7 +27,7 @@ export function containerInspect(info: ContainerInspectInfo, container: OwnConta
     Name: `/${container.name}`,
     Config: { ...info.Config, Image: container.image, Labels: learnerLabels(info.Config?.Labels) },
     HostConfig: { ...info.HostConfig, NetworkMode: SESSION_NETWORK_DISPLAY_NAME, PortBindings: portBindings },
-    NetworkSettings: { ...info.NetworkSettings, Ports: networkPorts, Networks: networks },
+    NetworkSettings: { ...info.NetworkSettings, SandboxKey: '', Ports: networkPorts, Networks: networks },
   };
   // Whatever else names the namespace (volume names, the image's tag, paths under the engine's
   // folders that carry the container ID only) is written as the learner would.

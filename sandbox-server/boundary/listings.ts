@@ -73,7 +73,7 @@ export function imageSummary(image: OwnImage, namespace: Namespace): Record<stri
     Containers: raw.Containers ?? -1,
     Created: image.created,
     Id: image.id,
-    Labels: raw.Labels ?? null,
+    Labels: raw.Labels ? learnerLabels(raw.Labels) : null,
     ParentId: raw.ParentId ?? '',
     RepoDigests: digests.length > 0 ? digests : image.tags.length > 0 ? [] : ['<none>@<none>'],
     RepoTags: image.tags.length > 0 ? image.tags : ['<none>:<none>'],

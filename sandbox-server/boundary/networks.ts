@@ -88,7 +88,7 @@ export const NETWORK_ENDPOINTS: readonly Endpoint[] = [
     async handle({ engine, query }) {
       const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
       const parsed = parseFilters(filters);
-      onlyFilters(parsed, ['name', 'id', 'label', 'driver', 'type', 'scope']);
+      onlyFilters(parsed, ['name', 'id', 'label', 'driver']);
       const matches = (network: SessionNetwork) =>
         (parsed.get('name') ?? []).every((name) => network.name.includes(name)) &&
         (parsed.get('id') ?? []).every((id) => network.info.Id.startsWith(id)) &&
@@ -180,7 +180,7 @@ export const NETWORK_ENDPOINTS: readonly Endpoint[] = [
     path: '/networks/prune',
     async handle({ engine, docker, query }) {
       const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
-      onlyFilters(parseFilters(filters), ['label', 'until']);
+      onlyFilters(parseFilters(filters), []);
       const deleted: string[] = [];
       for (const network of await sessionNetworks(engine)) {
         if (network.name === SESSION_NETWORK_DISPLAY_NAME) continue;

@@ -5,10 +5,10 @@ import { engineMessage } from '../engine/errors.ts';
 import { CLASS_REGISTRY, isClassRegistry } from '../registry/address.ts';
 import { engineAuthConfig } from '../registry/credentials.ts';
 import { ownStatus } from '../registry/progress.ts';
-import { checkImageQuota, ImageRuleError } from '../scope/image-operations.ts';
-import { formatReference, InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
+import { checkImageQuota } from '../scope/image-operations.ts';
+import { formatReference, type ImageReference } from '../scope/reference.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
-import { API_VERSION, BoundaryError } from './api.ts';
+import { API_VERSION, BoundaryError, referenceOf, ruled } from './api.ts';
 import { parseQuery, querySchema } from './query.ts';
 import type { Endpoint } from './router.ts';
 
@@ -17,15 +17,6 @@ import type { Endpoint } from './router.ts';
  * given (the learner never holds the registry's credentials); push and pull go to the session's
  * repositories there with the server's credentials, and the progress reads with the learner's names.
  */
-
-export function referenceOf(text: string): ImageReference {
-  try {
-    return parseReference(text);
-  } catch (error) {
-    if (error instanceof InvalidReferenceError) throw new BoundaryError(400, 'invalid reference format');
-    throw error;
-  }
-}
 
 export function refuseOtherRegistries(ref: ImageReference): void {
   if (ref.domain && !isClassRegistry(ref)) {
@@ -57,19 +48,10 @@ export async function relayProgress(stream: NodeJS.ReadableStream, engine: Scope
 
 /** `docker pull localhost:5000/NAME`: the session's repository in the class registry. */
 export async function pullFromClassRegistry(engine: ScopedEngine, ref: ImageReference, maxImages: number, response: ServerResponse): Promise<void> {
-  try {
-    await checkImageQuota(engine, ref, maxImages);
-  } catch (error) {
-    if (error instanceof ImageRuleError) throw new BoundaryError(error.status, error.message);
-    throw error;
-  }
+  await ruled(checkImageQuota(engine, ref, maxImages));
   await engine.ensureNetwork();
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = (await engine.docker.pull(engine.namespace.imageTag(ref), { authconfig: engineAuthConfig() })) as NodeJS.ReadableStream;
-  } catch (error) {
-    throw new BoundaryError(404, engine.namespace.scrub(engineMessage(error)));
-  }
+  // An engine error (not found, the engine down) answers as the engine's, scrubbed, by the server's refusal.
+  const stream = (await engine.docker.pull(engine.namespace.imageTag(ref), { authconfig: engineAuthConfig() })) as NodeJS.ReadableStream;
   await relayProgress(stream, engine, response);
 }
 

@@ -47,6 +47,8 @@ export class EngineBoundary {
   readonly #engineSocket: string;
   /** Engine streams open now (see #holdStream). */
   #streams = 0;
+  /** Upgraded connections (attach, exec): closeAllConnections() no longer sees them. */
+  readonly #hijacked = new Set<Duplex>();
 
   private constructor(options: BoundaryOptions, socketPath: string, engineSocket: string) {
     this.#options = options;
@@ -65,6 +67,8 @@ export class EngineBoundary {
     this.#server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       // Node stops watching an upgraded socket's errors; a client that hangs up at once must not throw.
       socket.on('error', () => socket.destroy());
+      this.#hijacked.add(socket);
+      socket.once('close', () => this.#hijacked.delete(socket));
       this.#hijack(request, socket, head).catch((error: unknown) => {
         options.log?.(`boundary: ${(error as Error).message}`);
         socket.destroy();
@@ -154,6 +158,7 @@ export class EngineBoundary {
   }
 
   async close(): Promise<void> {
+    for (const socket of this.#hijacked) socket.destroy();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     await rm(this.#options.socketDir, { recursive: true, force: true });

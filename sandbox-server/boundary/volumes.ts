@@ -35,7 +35,7 @@ export const VOLUME_ENDPOINTS: readonly Endpoint[] = [
     async handle({ engine, query }) {
       const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
       const parsed = parseFilters(filters);
-      onlyFilters(parsed, ['name', 'dangling']);
+      onlyFilters(parsed, ['name']);
       const names = parsed.get('name') ?? [];
       const volumes = (await engine.volumes()).filter((volume) => names.length === 0 || names.some((name) => volume.name.includes(name)));
       return { json: { Volumes: volumes.map((volume) => volumeView(volume)), Warnings: null } };
@@ -59,13 +59,14 @@ export const VOLUME_ENDPOINTS: readonly Endpoint[] = [
       if (!OBJECT_NAME.test(name)) {
         throw new BoundaryError(400, name === '' ? 'name your volume here: docker volume create NAME' : `create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
       }
-      if (Object.keys(body.data.Labels ?? {}).length > 0) throw new BoundaryError(403, 'labels are reserved for the sandbox here');
+      const labels = body.data.Labels ?? {};
+      if (Object.keys(labels).some((key) => key.startsWith('org.layerlab.'))) throw new BoundaryError(403, 'labels starting with org.layerlab. are reserved for the sandbox');
       await engine.oneAtATime(async () => {
         const volumes = await engine.volumes();
         if (volumes.some((volume) => volume.name === name)) return;
         if (volumes.length >= policy.quotas.volumes) throw new BoundaryError(403, `a session may keep ${policy.quotas.volumes} volumes; remove some with docker volume rm`);
         await engine.ensureNetwork();
-        await engine.createVolume(name);
+        await engine.createVolume(name, labels);
       });
       return { json: volumeView(await requireVolume(engine, name)), status: 201 };
     },

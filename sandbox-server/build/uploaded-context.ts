@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { checkWorkspacePath, WorkspaceError, type WorkspaceFiles } from '../sessions/workspace.ts';
+import { byteCap } from './byte-cap.ts';
 
 /**
  * A build context the docker CLI uploaded (the tar of a folder in the workbench), read into the
@@ -52,13 +53,17 @@ export async function readUploadedContext(upload: Readable, policy: SandboxPolic
     });
     reader.on('finish', resolve);
     reader.on('close', () => resolve());
-    reader.on('error', reject);
+    // tar-stream's own refusals (a malformed header, one past its 4 MiB cap) are the learner's input too.
+    reader.on('error', (error) => reject(error instanceof WorkspaceError ? error : new WorkspaceError(`the build context is not a tar archive the engine could read (${error.message})`)));
     upload.on('error', reject);
     upload.on('close', () => {
       if (!upload.readableEnded) reject(new WorkspaceError('the build context stopped arriving before its end'));
     });
   });
-  upload.pipe(reader as unknown as NodeJS.WritableStream);
+  // The files' caps, plus room for the tar's own headers and padding (512 bytes a file and its name).
+  const capped = byteCap(contextMaxBytes + (contextMaxFiles + 2) * 2048 + 1024 ** 2, () => new WorkspaceError(`the build context is larger than the ${contextMaxBytes} bytes allowed here`));
+  capped.on('error', (error) => reader.destroy(error));
+  upload.pipe(capped).pipe(reader as unknown as NodeJS.WritableStream);
   await done;
   return files;
 }

@@ -155,6 +155,8 @@ export class Namespace {
    */
   scrub(text: string): string {
     return text
+      .split(`llw-${this.id}`)
+      .join('workbench')
       .split(`lln-${this.id}-`)
       .join('')
       .split(this.#registryPrefix)

@@ -254,8 +254,9 @@ export class ScopedEngine {
     return (await this.volumes()).find((volume) => volume.name === name);
   }
 
-  async createVolume(name: string): Promise<void> {
-    await this.docker.createVolume({ Name: this.namespace.volumeName(name), Labels: this.namespace.labels });
+  /** A named volume of the session; `labels` are the learner's (Compose labels its volumes), never the server's. */
+  async createVolume(name: string, labels: Record<string, string> = {}): Promise<void> {
+    await this.docker.createVolume({ Name: this.namespace.volumeName(name), Labels: { ...labels, ...this.namespace.labels } });
   }
 
   // Network

@@ -28,8 +28,9 @@ export async function openWorkbench(server: RunningServer, learner: Learner): Pr
   await engine.ensureNetwork();
   // Short, because a socket path is at most 107 bytes.
   const socketDir = mkdtempSync(path.join('/tmp', 'llb-'));
-  const boundary = await EngineBoundary.listen({ docker: context.docker, engine, session, buildQueue: context.services.buildQueue, policy: context.services.policyFor(session), socketDir });
-  const container = await context.docker.createContainer(workbenchCreateOptions(session.namespace, context.config.policy, socketDir));
+  const policy = context.services.policyFor(session);
+  const boundary = await EngineBoundary.listen({ docker: context.docker, engine, session, buildQueue: context.services.buildQueue, policy, socketDir });
+  const container = await context.docker.createContainer(workbenchCreateOptions(session.namespace, policy, socketDir));
   await container.start();
   const workbench: TestWorkbench = {
     boundary,
