@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { API_VERSION, BoundaryError } from './api.ts';
+import { ARCHIVE_ENDPOINTS } from './archives.ts';
 import { BUILD_ENDPOINTS } from './builds.ts';
 import { CONTAINER_ENDPOINTS, requireContainer, visibleContainers } from './containers.ts';
+import { forwardToEngine } from './engine-forward.ts';
 import { EXEC_ENDPOINTS } from './execs.ts';
-import { VOLUME_ENDPOINTS } from './volumes.ts';
-import { NETWORK_ENDPOINTS } from './networks.ts';
-import { REGISTRY_ENDPOINTS } from './registry.ts';
-import { ARCHIVE_ENDPOINTS } from './archives.ts';
 import { IMAGE_ENDPOINTS } from './images.ts';
 import { containerSummary, imageSummary, learnerLabels } from './listings.ts';
-import { forwardToEngine } from './engine-forward.ts';
+import { NETWORK_ENDPOINTS } from './networks.ts';
+import { REGISTRY_ENDPOINTS } from './registry.ts';
+import { VOLUME_ENDPOINTS } from './volumes.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
+import { globMatch, matchesNameFilter, matchesReference } from './filters.ts';
 import type { Endpoint } from './router.ts';
 
 /**
@@ -34,58 +35,6 @@ const containerListQuery = querySchema({
 
 /** Filters the engine applies as it would straight on the engine; the session's own label is added to them. */
 const CONTAINER_FILTERS = ['status', 'label', 'id', 'exited', 'health', 'before', 'since', 'name'] as const;
-
-/**
- * The engine's reference filter (`docker images app`, `docker images 'app*'`): a pattern in
- * path.Match's terms against the learner's tag, or against its repository when the pattern has
- * no tag. `*` stops at a slash, as path.Match's does.
- */
-function matchesReference(pattern: string, tag: string): boolean {
-  const colon = tag.lastIndexOf(':');
-  const repository = tag.slice(0, colon);
-  return globMatch(pattern, tag) || (!pattern.includes(':') && globMatch(pattern, repository));
-}
-
-/** path.Match for `*` and `?` (a `[` class matches itself literally here), by backtracking on the last star only. */
-function globMatch(pattern: string, text: string): boolean {
-  let p = 0;
-  let t = 0;
-  let star = -1;
-  let resume = 0;
-  while (t < text.length) {
-    if (p < pattern.length && (pattern[p] === text[t] || (pattern[p] === '?' && text[t] !== '/'))) {
-      p++;
-      t++;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p++;
-      resume = t;
-    } else if (star !== -1 && text[resume] !== '/') {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p] === '*') p++;
-  return p === pattern.length;
-}
-
-/**
- * The engine reads a name filter as a regular expression over "/name". A learner's pattern is
- * never compiled here: a leading ^ and a trailing $ anchor it, and the rest matches literally,
- * which covers how tutorials use it (`--filter name=web`, `name=^web$`).
- */
-function matchesNameFilter(name: string, pattern: string): boolean {
-  const full = `/${name}`;
-  const anchoredStart = pattern.startsWith('^');
-  const anchoredEnd = pattern.endsWith('$') && pattern.length > (anchoredStart ? 1 : 0);
-  let literal = pattern.slice(anchoredStart ? 1 : 0, anchoredEnd ? -1 : undefined);
-  if (anchoredStart && literal.startsWith('/')) literal = literal.slice(1);
-  if (anchoredStart && anchoredEnd) return name === literal;
-  if (anchoredStart) return name.startsWith(literal);
-  if (anchoredEnd) return full.endsWith(literal);
-  return full.includes(literal);
-}
 
 const imageListQuery = querySchema({
   all: engineBool.optional(),

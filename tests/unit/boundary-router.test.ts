@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkVersion, splitVersion } from '../../sandbox-server/boundary/api.ts';
 import { readCreateRequest } from '../../sandbox-server/boundary/container-create.ts';
 import { ENDPOINTS } from '../../sandbox-server/boundary/endpoints.ts';
+import { globMatch, matchesNameFilter, matchesReference } from '../../sandbox-server/boundary/filters.ts';
 import { engineBool, parseFilters } from '../../sandbox-server/boundary/query.ts';
 import { matchEndpoint } from '../../sandbox-server/boundary/router.ts';
 import { policyFromEnv } from '../../sandbox-server/config/policy.ts';
@@ -67,5 +68,36 @@ describe('a container create', () => {
     expect(create({ HostConfig: { Surprise: 1 } })).toThrow('the field HostConfig.Surprise is not accepted here');
     expect(create({ Surprise: 1 })).toThrow('the field Surprise is not accepted here');
     expect(create({ Env: Array.from({ length: 1000 }, () => 'A=1') })).toThrow(/the field Env/);
+  });
+});
+
+describe('the filters the boundary applies itself', () => {
+  it("match images by reference as the engine's path.Match does", () => {
+    expect(matchesReference('app', 'app:latest')).toBe(true);
+    expect(matchesReference('app:v1', 'app:latest')).toBe(false);
+    expect(matchesReference('ap*', 'app:v1')).toBe(true);
+    expect(matchesReference('*', 'team/app:v1')).toBe(false);
+    expect(matchesReference('team/*', 'team/app:v1')).toBe(true);
+    expect(globMatch('a?c', 'abc')).toBe(true);
+    expect(globMatch('a?c', 'a/c')).toBe(false);
+  });
+
+  it('match container names as tutorials use the name filter, anchors included', () => {
+    // (the container's name, the learner's pattern)
+    expect(matchesNameFilter('web', 'web')).toBe(true);
+    expect(matchesNameFilter('web', 'eb')).toBe(true);
+    expect(matchesNameFilter('web', '^web$')).toBe(true);
+    expect(matchesNameFilter('web', '^/web$')).toBe(true);
+    expect(matchesNameFilter('web-2', '^we')).toBe(true);
+    expect(matchesNameFilter('web', '^eb')).toBe(false);
+    expect(matchesNameFilter('web-2', '2$')).toBe(true);
+    expect(matchesNameFilter('web-2', '^web$')).toBe(false);
+  });
+
+  it('take time in proportion to pattern and text, never more, on a pattern made to backtrack', () => {
+    const started = performance.now();
+    expect(globMatch('*a'.repeat(200) + 'b', 'a'.repeat(4000))).toBe(false);
+    // Not a timing budget: a pattern that backtracked exponentially would not finish at all.
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
