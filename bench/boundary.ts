@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { createBuildCgroup } from '../sandbox-server/build/cgroup.ts';
+import { splitMultiplexed } from '../sandbox-server/engine/multiplexed.ts';
 import { policyFromEnv } from '../sandbox-server/config/policy.ts';
 import type { RunningServer } from '../sandbox-server/server.ts';
 import { WORKBENCH_REFERENCE, WORKBENCH_SOCKET } from '../sandbox-server/workbench/image.ts';
@@ -50,11 +51,7 @@ export async function measureBoundary(server: RunningServer, engine: Docker, lea
     const chunks: Buffer[] = [];
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     await new Promise((resolve) => stream.on('end', resolve));
-    // Multiplexed frames: 8-byte headers, then text.
-    const raw = Buffer.concat(chunks);
-    const parts: Buffer[] = [];
-    for (let offset = 0; offset + 8 <= raw.length; offset += 8 + raw.readUInt32BE(offset + 4)) parts.push(raw.subarray(offset + 8, offset + 8 + raw.readUInt32BE(offset + 4)));
-    return Buffer.concat(parts).toString('utf8');
+    return splitMultiplexed(Buffer.concat(chunks)).map((piece) => piece.text).join('');
   };
   const timedIn = async (run: (script: string) => Promise<string>, command: string): Promise<number> => {
     const output = await run(`cd b && s=$(date +%s%N); ${command} >/tmp/out 2>&1 || { cat /tmp/out; exit 1; }; e=$(date +%s%N); echo "took $(( (e - s) / 1000 ))"`);

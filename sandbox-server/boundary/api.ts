@@ -107,3 +107,13 @@ export function referenceOf(text: string): ImageReference {
     throw error;
   }
 }
+
+/**
+ * What a prune does: removes each item the engine lets go (it refuses one still in use, which a
+ * prune leaves) and answers the names of those removed, or null for none, as the engine does.
+ */
+export async function pruneEach<T>(items: readonly T[], remove: (item: T) => Promise<unknown>, name: (item: T) => string): Promise<string[] | null> {
+  const removed: string[] = [];
+  for (const item of items) await remove(item).then(() => removed.push(name(item)), () => undefined);
+  return removed.length > 0 ? removed : null;
+}

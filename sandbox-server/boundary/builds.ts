@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { runBuild } from '../build/run-build.ts';
 import { readUploadedContext } from '../build/uploaded-context.ts';
 import { buildLimits } from '../policy/refusals.ts';
-import { isClassRegistry } from '../registry/address.ts';
 import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
 import { WorkspaceError } from '../sessions/workspace.ts';
 import { API_VERSION, BoundaryError } from './api.ts';
 import { engineBool, parseQuery, querySchema } from './query.ts';
+import { refuseOtherRegistryTags } from './registry.ts';
 import type { Endpoint } from './router.ts';
 
 /**
@@ -79,9 +79,7 @@ function tagsOf(text: string | undefined): ImageReference[] {
       throw error;
     }
     if (ref.digest) throw new BoundaryError(400, `invalid reference format: ${tag}`);
-    if (ref.domain && !isClassRegistry(ref)) {
-      throw new BoundaryError(403, `images here are tagged for the class registry (localhost:5000/NAME) or with no registry at all, not ${ref.domain}`);
-    }
+    refuseOtherRegistryTags(ref);
     return ref;
   });
 }

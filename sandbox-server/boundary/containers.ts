@@ -6,11 +6,11 @@ import { LABEL } from '../scope/namespace.ts';
 import { OBJECT_NAME, randomContainerName } from '../scope/object-names.ts';
 import { formatReference, InvalidReferenceError, looksLikeImageId, parseReference, type ImageReference } from '../scope/reference.ts';
 import { checkImageQuota } from '../scope/image-operations.ts';
-import { isClassRegistry } from '../registry/address.ts';
 import type { OwnContainer, ScopedEngine } from '../scope/scoped-engine.ts';
-import { BoundaryError, referenceOf, ruled } from './api.ts';
+import { BoundaryError, pruneEach, referenceOf, ruled } from './api.ts';
 import { readCreateRequest } from './container-create.ts';
 import { requireNetwork } from './networks.ts';
+import { refuseOtherRegistries } from './registry.ts';
 import { forwardToEngine, hijackEngine } from './engine-forward.ts';
 import { containerInspect } from './inspect.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
@@ -265,11 +265,8 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
       onlyFilters(parseFilters(filters), []);
       const stopped = (await visibleContainers(engine, true)).filter((container) => container.state !== 'running' && container.state !== 'paused');
-      const deleted: string[] = [];
-      for (const container of stopped) {
-        await docker.getContainer(container.id).remove().then(() => deleted.push(container.id), () => undefined);
-      }
-      return { json: { ContainersDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: 0 } };
+      const deleted = await pruneEach(stopped, (container) => docker.getContainer(container.id).remove(), (container) => container.id);
+      return { json: { ContainersDeleted: deleted, SpaceReclaimed: 0 } };
     },
   },
   // docker cp: the engine reads and writes inside the container's own filesystem; the stream passes through.
@@ -301,7 +298,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       if (!repo) throw new BoundaryError(403, 'name the image a commit makes here: docker commit CONTAINER NAME:TAG');
       const container = await requireContainer(engine, text);
       const ref = referenceOf(tag ? `${repo}:${tag}` : repo);
-      if (ref.domain && !isClassRegistry(ref)) throw new BoundaryError(403, `this sandbox reaches one registry, localhost:5000, not ${ref.domain}`);
+      refuseOtherRegistries(ref);
       await ruled(checkImageQuota(engine, ref, policy.quotas.images));
       const internal = engine.namespace.imageTag(ref);
       const colon = internal.lastIndexOf(':');

@@ -6,7 +6,7 @@ import { API_VERSION, BoundaryError, referenceOf, ruled } from './api.ts';
 import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
 import { pruneOwnImages, removeOwnImage, requireOwnImage, tagOwnImage } from '../scope/image-operations.ts';
 import { isClassRegistry } from '../registry/address.ts';
-import { pullFromClassRegistry, refuseOtherRegistries } from './registry.ts';
+import { pullFromClassRegistry, refuseOtherRegistries, refuseOtherRegistryTags } from './registry.ts';
 import type { Endpoint } from './router.ts';
 import { learnerLabels } from './listings.ts';
 
@@ -90,9 +90,7 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
     async handle({ engine, policy, params, query }) {
       const { repo, tag } = parseQuery(querySchema({ repo: z.string().max(256), tag: z.string().max(128).optional() }), query);
       const target = referenceOf(tag ? `${repo}:${tag}` : repo);
-      if (target.domain && !isClassRegistry(target)) {
-        throw new BoundaryError(403, `images here are tagged for the class registry (localhost:5000/NAME) or with no registry at all, not ${target.domain}`);
-      }
+      refuseOtherRegistryTags(target);
       await ruled(tagOwnImage(engine, params.name!, target, policy.quotas.images));
       return { json: null, status: 201 };
     },

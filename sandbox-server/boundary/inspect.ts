@@ -1,7 +1,7 @@
 import type { ContainerInspectInfo } from 'dockerode';
 import type { Namespace } from '../scope/namespace.ts';
 import type { OwnContainer } from '../scope/scoped-engine.ts';
-import { HOST_PATH_FIELDS, hideHostPaths, learnerLabels, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
+import { HOST_PATH_FIELDS, hideHostPaths, learnerLabels, learnerNetworks, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
 
 /**
  * `GET /containers/{id}/json` as the session sees it: its names, its image as it named it, the
@@ -14,10 +14,7 @@ export function containerInspect(info: ContainerInspectInfo, container: OwnConta
   }
   const networkPorts: Record<string, { HostIp: string; HostPort: string }[] | null> = { ...(info.NetworkSettings?.Ports ?? {}) };
   for (const [key, bindings] of Object.entries(portBindings)) networkPorts[key] = bindings.map((binding) => ({ ...binding, HostIp: '0.0.0.0' }));
-  const networks: Record<string, unknown> = {};
-  for (const [name, settings] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
-    networks[name === namespace.networkName ? SESSION_NETWORK_DISPLAY_NAME : name] = settings;
-  }
+  const networks = learnerNetworks(info.NetworkSettings?.Networks, namespace);
   const hostPaths = Object.fromEntries(HOST_PATH_FIELDS.map((field) => [field, '']));
   const shaped = {
     ...info,

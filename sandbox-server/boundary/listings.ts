@@ -21,6 +21,15 @@ export function learnerLabels(labels: Record<string, string> | null | undefined)
   return kept;
 }
 
+/** A container's networks by the names the learner knows: the session's own is `bridge`. */
+export function learnerNetworks<T>(networks: Record<string, T> | undefined, namespace: Namespace): Record<string, T> {
+  const named: Record<string, T> = {};
+  for (const [name, settings] of Object.entries(networks ?? {})) {
+    named[name === namespace.networkName ? SESSION_NETWORK_DISPLAY_NAME : namespace.scrub(name)] = settings;
+  }
+  return named;
+}
+
 export function containerSummary(container: OwnContainer, namespace: Namespace): Record<string, unknown> {
   const info = container.internal as ContainerInfo & { SizeRw?: number; SizeRootFs?: number };
   const published = new Set(container.ports.map((port) => `${port.containerPort}/${port.protocol}`));
@@ -30,10 +39,7 @@ export function containerSummary(container: OwnContainer, namespace: Namespace):
       .filter((port) => !published.has(`${port.PrivatePort}/${port.Type}`))
       .map((port) => ({ PrivatePort: port.PrivatePort, Type: port.Type })),
   ];
-  const networks: Record<string, unknown> = {};
-  for (const [name, settings] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
-    networks[name === namespace.networkName ? SESSION_NETWORK_DISPLAY_NAME : namespace.scrub(name)] = settings;
-  }
+  const networks = learnerNetworks(info.NetworkSettings?.Networks, namespace);
   // Whatever else names the namespace (a volume's folder under Mounts) is written as the learner would.
   return scrubbed(namespace, {
     Id: info.Id,

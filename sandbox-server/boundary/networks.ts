@@ -2,7 +2,7 @@ import type { NetworkInspectInfo } from 'dockerode';
 import { z } from 'zod';
 import { REFUSALS } from '../policy/refusals.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
-import { BoundaryError } from './api.ts';
+import { BoundaryError, pruneEach } from './api.ts';
 import { requireContainer } from './containers.ts';
 import { learnerLabels, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
 import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
@@ -181,12 +181,9 @@ export const NETWORK_ENDPOINTS: readonly Endpoint[] = [
     async handle({ engine, docker, query }) {
       const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
       onlyFilters(parseFilters(filters), []);
-      const deleted: string[] = [];
-      for (const network of await sessionNetworks(engine)) {
-        if (network.name === SESSION_NETWORK_DISPLAY_NAME) continue;
-        await docker.getNetwork(network.info.Id).remove().then(() => deleted.push(network.name), () => undefined);
-      }
-      return { json: { NetworksDeleted: deleted.length > 0 ? deleted : null } };
+      const made = (await sessionNetworks(engine)).filter((network) => network.name !== SESSION_NETWORK_DISPLAY_NAME);
+      const deleted = await pruneEach(made, (network) => docker.getNetwork(network.info.Id).remove(), (network) => network.name);
+      return { json: { NetworksDeleted: deleted } };
     },
   },
 ];

@@ -18,9 +18,17 @@ import type { Endpoint } from './router.ts';
  * repositories there with the server's credentials, and the progress reads with the learner's names.
  */
 
+/** A pull, push or commit naming another registry. */
 export function refuseOtherRegistries(ref: ImageReference): void {
   if (ref.domain && !isClassRegistry(ref)) {
     throw new BoundaryError(403, `this sandbox reaches one registry, ${CLASS_REGISTRY}, not ${ref.domain}`);
+  }
+}
+
+/** A tag (docker tag, docker build -t) naming another registry. */
+export function refuseOtherRegistryTags(ref: ImageReference): void {
+  if (ref.domain && !isClassRegistry(ref)) {
+    throw new BoundaryError(403, `images here are tagged for the class registry (${CLASS_REGISTRY}/NAME) or with no registry at all, not ${ref.domain}`);
   }
 }
 
@@ -78,8 +86,9 @@ export const REGISTRY_ENDPOINTS: readonly Endpoint[] = [
       const { tag } = parseQuery(querySchema({ tag: z.string().max(128).optional() }), query);
       const text = params.name!;
       const ref = referenceOf(tag ? `${text}:${tag}` : text);
-      if (!isClassRegistry(ref)) {
-        throw new BoundaryError(403, ref.domain ? `this sandbox reaches one registry, ${CLASS_REGISTRY}, not ${ref.domain}` : `this sandbox can't push to Docker Hub; push to the class registry instead: docker tag ${text} ${CLASS_REGISTRY}/${text} && docker push ${CLASS_REGISTRY}/${text}`);
+      refuseOtherRegistries(ref);
+      if (!ref.domain) {
+        throw new BoundaryError(403, `this sandbox can't push to Docker Hub; push to the class registry instead: docker tag ${text} ${CLASS_REGISTRY}/${text} && docker push ${CLASS_REGISTRY}/${text}`);
       }
       const wanted = formatReference(ref);
       const image = (await engine.images()).find((candidate) => candidate.tags.includes(wanted));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OBJECT_NAME } from '../scope/object-names.ts';
 import type { OwnVolume, ScopedEngine } from '../scope/scoped-engine.ts';
-import { BoundaryError } from './api.ts';
+import { BoundaryError, pruneEach } from './api.ts';
 import { learnerLabels } from './listings.ts';
 import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
 import type { Endpoint } from './router.ts';
@@ -95,12 +95,9 @@ export const VOLUME_ENDPOINTS: readonly Endpoint[] = [
     async handle({ engine, docker, query }) {
       const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
       onlyFilters(parseFilters(filters), []);
-      const deleted: string[] = [];
-      for (const volume of await engine.volumes()) {
-        // The engine refuses a volume a container uses; prune leaves those, as docker does.
-        await docker.getVolume(volume.internalName).remove().then(() => deleted.push(volume.name), () => undefined);
-      }
-      return { json: { VolumesDeleted: deleted.length > 0 ? deleted : null, SpaceReclaimed: 0 } };
+      // The engine refuses a volume a container uses; prune leaves those, as docker does.
+      const deleted = await pruneEach(await engine.volumes(), (volume) => docker.getVolume(volume.internalName).remove(), (volume) => volume.name);
+      return { json: { VolumesDeleted: deleted, SpaceReclaimed: 0 } };
     },
   },
 ];
