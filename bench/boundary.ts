@@ -24,7 +24,6 @@ export async function measureBoundary(server: RunningServer, engine: Docker, lea
   let direct: Docker.Container | undefined;
   const cleanUp = async () => {
     await direct?.remove({ force: true }).catch(() => undefined);
-    await workbench.close();
     await network?.remove().catch(() => undefined);
     cgroup.remove();
     await engine.getImage('layerlab-bench-direct').remove({ force: true }).catch(() => undefined);

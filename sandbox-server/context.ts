@@ -8,6 +8,7 @@ import { ScopedEngine } from './scope/scoped-engine.ts';
 import type { Session } from './sessions/session.ts';
 import { SessionStore } from './sessions/store.ts';
 import type { Services } from './terminal/command.ts';
+import { Workbenches } from './workbench/workbenches.ts';
 
 /** Everything the HTTP routes, the terminal and the reaper share for the life of the server. */
 export interface SandboxContext {
@@ -18,6 +19,8 @@ export interface SandboxContext {
   lessons: LessonLibrary;
   log: Logger;
   engineFor(session: Session): ScopedEngine;
+  /** Each session's workbench: its shell, its boundary, its workspace. */
+  workbenches: Workbenches;
 }
 
 export function createSandboxContext(options: {
@@ -28,26 +31,25 @@ export function createSandboxContext(options: {
 }): SandboxContext {
   const { config, docker } = options;
   const engines = new WeakMap<Session, ScopedEngine>();
+  const store = new SessionStore({ stateDir: config.stateDir, policy: config.policy, instance: config.instance });
+  const buildQueue = new BuildQueue(config.policy.build.globalConcurrency, config.policy.build.perAddress);
+  const policyFor = (session: Session) => {
+    const lessonId = session.record.lessonId;
+    return lessonPolicy(config.policy, lessonId === undefined ? undefined : options.lessons.get(lessonId)?.frontmatter.sandbox);
+  };
+  const engineFor = (session: Session) => {
+    let engine = engines.get(session);
+    if (!engine) {
+      engine = new ScopedEngine(docker, session.namespace, config.networkPool);
+      engines.set(session, engine);
+    }
+    return engine;
+  };
   return {
     ...options,
-    store: new SessionStore({ stateDir: config.stateDir, policy: config.policy, instance: config.instance }),
-    services: {
-      docker,
-      policy: config.policy,
-      buildQueue: new BuildQueue(config.policy.build.globalConcurrency, config.policy.build.perAddress),
-      lastBuilds: new WeakMap(),
-      policyFor: (session) => {
-        const lessonId = session.record.lessonId;
-        return lessonPolicy(config.policy, lessonId === undefined ? undefined : options.lessons.get(lessonId)?.frontmatter.sandbox);
-      },
-    },
-    engineFor(session) {
-      let engine = engines.get(session);
-      if (!engine) {
-        engine = new ScopedEngine(docker, session.namespace, config.networkPool);
-        engines.set(session, engine);
-      }
-      return engine;
-    },
+    store,
+    services: { docker, policy: config.policy, buildQueue, lastBuilds: new WeakMap(), policyFor },
+    engineFor,
+    workbenches: new Workbenches({ docker, store, buildQueue, stateDir: config.stateDir, engineFor, policyFor, log: options.log }),
   };
 }

@@ -54,6 +54,7 @@ export async function startServer(config: ServerConfig, docker: Docker, log: Log
       async close(options = {}) {
         reaper.stop();
         await app.close();
+        await context.workbenches.detachAll();
         context.store.flush();
         await lease.stop({ remove: options.forget });
       },

@@ -23,19 +23,8 @@ import type { Endpoint, EndpointContext } from './router.ts';
  * answers exactly as one that never existed.
  */
 
-/** The session's containers a learner may touch: all but the workbench itself. */
-export async function visibleContainers(
-  engine: ScopedEngine,
-  all: boolean,
-  options: { size?: boolean; filters?: Map<string, string[]> } = {},
-): Promise<OwnContainer[]> {
-  const containers = await engine.containers({ all, ...options });
-  // By name, not label: an image's labels show among its containers' (LABEL org.layerlab.workbench=true).
-  return containers.filter((container) => !engine.isWorkbench(container));
-}
-
 export async function requireContainer(engine: ScopedEngine, text: string): Promise<OwnContainer> {
-  const containers = await visibleContainers(engine, true);
+  const containers = await engine.containers({ all: true });
   const name = text.replace(/^\//, '');
   const found =
     containers.find((container) => container.id === text) ??
@@ -82,7 +71,7 @@ async function startWithinQuotas(engine: ScopedEngine, maxRunning: number, conta
   let started = true;
   await engine.startContainer(container.id, (running) => {
     started = !running.some((other) => other.id === container.id);
-    const others = running.filter((other) => !engine.isWorkbench(other) && other.id !== container.id);
+    const others = running.filter((other) => other.id !== container.id);
     if (others.length >= maxRunning) {
       throw new BoundaryError(403, `${others.length} containers are already running, the most a session may run at once; stop one with docker stop NAME`);
     }
@@ -100,7 +89,7 @@ async function create({ engine, policy, docker, query, json }: EndpointContext):
   const request = readCreateRequest(requested, await json(), policy);
   const image = await requireImage(engine, request.image);
   return engine.oneAtATime(async () => {
-    const containers = await visibleContainers(engine, true);
+    const containers = await engine.containers({ all: true });
     const quotas = policy.quotas;
     if (containers.length >= quotas.containers) {
       throw new BoundaryError(403, `you have ${containers.length} containers, the most a session may keep; remove stopped ones with docker rm or docker container prune`);
@@ -252,7 +241,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       const wanted = name.replace(/^\//, '');
       if (!OBJECT_NAME.test(wanted)) throw new BoundaryError(400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
       const container = await requireContainer(engine, params.id!);
-      const taken = (await visibleContainers(engine, true)).find((other) => other.name === wanted);
+      const taken = (await engine.containers({ all: true })).find((other) => other.name === wanted);
       if (taken) throw nameConflict(wanted, taken.id);
       await docker.getContainer(container.id).rename({ name: engine.namespace.containerName(wanted) });
       return { json: null, status: 204 };
@@ -264,7 +253,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
     async handle({ engine, docker, query }) {
       const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
       onlyFilters(parseFilters(filters), []);
-      const stopped = (await visibleContainers(engine, true)).filter((container) => container.state !== 'running' && container.state !== 'paused');
+      const stopped = (await engine.containers({ all: true })).filter((container) => container.state !== 'running' && container.state !== 'paused');
       const deleted = await pruneEach(stopped, (container) => docker.getContainer(container.id).remove(), (container) => container.id);
       return { json: { ContainersDeleted: deleted, SpaceReclaimed: 0 } };
     },

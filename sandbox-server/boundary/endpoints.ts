@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { API_VERSION, BoundaryError } from './api.ts';
 import { ARCHIVE_ENDPOINTS } from './archives.ts';
 import { BUILD_ENDPOINTS } from './builds.ts';
-import { CONTAINER_ENDPOINTS, requireContainer, visibleContainers } from './containers.ts';
+import { CONTAINER_ENDPOINTS, requireContainer } from './containers.ts';
 import { forwardToEngine } from './engine-forward.ts';
 import { EXEC_ENDPOINTS } from './execs.ts';
 import { IMAGE_ENDPOINTS } from './images.ts';
@@ -13,6 +13,7 @@ import { VOLUME_ENDPOINTS } from './volumes.ts';
 import { engineBool, engineInt, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
 import { globMatch, matchesNameFilter, matchesReference } from './filters.ts';
 import type { Endpoint } from './router.ts';
+import { workbenchHelp } from '../workbench/help.ts';
 
 /**
  * The allow-list: every Engine API endpoint a workbench may call, with the query it may send.
@@ -77,7 +78,7 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
     path: '/system/df',
     async handle({ engine, query }) {
       parseQuery(querySchema({}), query);
-      const [images, containers, volumes] = await Promise.all([engine.images(), visibleContainers(engine, true, { size: true }), engine.volumes()]);
+      const [images, containers, volumes] = await Promise.all([engine.images(), engine.containers({ all: true, size: true }), engine.volumes()]);
       return {
         json: {
           LayersSize: images.reduce((total, image) => total + image.size, 0),
@@ -102,6 +103,15 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
       };
     },
   },
+  // Not the engine's: the workbench's `help`, from the session's live policy.
+  {
+    method: 'GET',
+    path: '/layerlab/help',
+    async handle({ policy, query }) {
+      parseQuery(querySchema({}), query);
+      return { text: workbenchHelp(policy) };
+    },
+  },
   { method: 'GET', path: '/_ping', handle: ping },
   { method: 'HEAD', path: '/_ping', handle: ping },
   {
@@ -120,7 +130,7 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
       parseQuery(querySchema({}), query);
       const [info, containers, images] = await Promise.all([
         docker.info() as Promise<Record<string, unknown>>,
-        visibleContainers(engine, true),
+        engine.containers({ all: true }),
         engine.images(),
       ]);
       const count = (state: string) => containers.filter((container) => container.state === state).length;
@@ -164,7 +174,7 @@ const SYSTEM_ENDPOINTS: readonly Endpoint[] = [
       }
       // The engine's rule: a limit means "the latest N created", running or not.
       const listAll = (all ?? false) || (limit !== undefined && limit > 0);
-      const listed = (await visibleContainers(engine, listAll, { size, filters: learnerFilters })).filter(
+      const listed = (await engine.containers({ all: listAll, size, filters: learnerFilters })).filter(
         (container) => names.length === 0 || names.some((pattern) => matchesNameFilter(container.name, pattern)),
       );
       const shown = limit !== undefined && limit > 0 ? listed.slice(0, limit) : listed;

@@ -3,7 +3,7 @@ import { PROC_REFUSAL, underProc } from '../policy/proc-paths.ts';
 import { REFUSALS } from '../policy/refusals.ts';
 import { BoundaryError } from './api.ts';
 import { fieldError } from './container-create.ts';
-import { requireContainer, visibleContainers } from './containers.ts';
+import { requireContainer } from './containers.ts';
 import { forwardToEngine, hijackEngine } from './engine-forward.ts';
 import { parseQuery, querySchema } from './query.ts';
 import type { Endpoint, EndpointContext } from './router.ts';
@@ -33,7 +33,7 @@ async function requireExec({ docker, engine, params }: EndpointContext): Promise
   const id = params.id!;
   if (!/^[0-9a-f]{64}$/.test(id)) throw new BoundaryError(404, `No such exec instance: ${id}`);
   const info = await docker.getExec(id).inspect().catch(() => undefined);
-  const visible = info ? (await visibleContainers(engine, true)).some((container) => container.id === info.ContainerID) : false;
+  const visible = info ? (await engine.containers({ all: true })).some((container) => container.id === info.ContainerID) : false;
   if (!info || !visible) throw new BoundaryError(404, `No such exec instance: ${id}`);
   return id;
 }

@@ -121,3 +121,40 @@ function decodeSegment(segment: string): string | undefined {
     return undefined;
   }
 }
+
+/** The most an upgrade request (attach, exec start) may carry as its body: a few small fields. */
+const MAX_UPGRADE_BODY = 16 * 1024;
+
+/**
+ * The body of a request that asks to take over the connection. Node hands such a request over
+ * before its body is read, so the body (Content-Length bytes) sits at the start of what follows
+ * the headers, and the rest is the client's stream: stdin for the process.
+ */
+export async function readUpgradeBody(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<{ json: () => Promise<unknown>; rest: Buffer }> {
+  const length = Number(request.headers['content-length'] ?? 0);
+  if (!Number.isInteger(length) || length < 0) throw new BoundaryError(400, 'the Content-Length of this request is not a number');
+  if (length > MAX_UPGRADE_BODY) throw new BoundaryError(413, `a request body larger than ${MAX_UPGRADE_BODY / 1024} KiB is not accepted here`);
+  let received = head;
+  while (received.length < length) {
+    const chunk = await new Promise<Buffer>((resolve, reject) => {
+      const onData = (data: Buffer) => { cleanUp(); resolve(data); };
+      const onEnd = () => { cleanUp(); reject(new BoundaryError(400, 'the request ended before its body')); };
+      const cleanUp = () => { socket.off('data', onData); socket.off('end', onEnd); socket.off('close', onEnd); };
+      socket.on('data', onData);
+      socket.once('end', onEnd);
+      socket.once('close', onEnd);
+    });
+    received = Buffer.concat([received, chunk]);
+  }
+  socket.pause();
+  const text = received.subarray(0, length).toString('utf8');
+  const json = async () => {
+    if (text.trim() === '') return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new BoundaryError(400, 'the request body is not JSON');
+    }
+  };
+  return { json, rest: received.subarray(length) };
+}

@@ -11,7 +11,7 @@ import type { Session } from '../sessions/session.ts';
 import { WORKBENCH_UID } from '../workbench/image.ts';
 import { API_VERSION, BoundaryError, checkVersion, notAllowed, queryOf, sendError, sendJson, splitVersion } from './api.ts';
 import { ENDPOINTS } from './endpoints.ts';
-import { matchEndpoint, readJson, type Endpoint, type EndpointContext } from './router.ts';
+import { matchEndpoint, readJson, readUpgradeBody, type Endpoint, type EndpointContext } from './router.ts';
 
 /**
  * One session's Engine API boundary: an HTTP server on a Unix socket, which the session's
@@ -118,7 +118,8 @@ export class EngineBoundary {
     try {
       const { endpoint, params } = this.#route(request);
       if (!endpoint.hijack) throw notAllowed(request.method ?? 'GET', request.url ?? '/');
-      await endpoint.hijack(this.#context(request, endpoint, params), socket, head);
+      const { json, rest } = await readUpgradeBody(request, socket, head);
+      await endpoint.hijack({ ...this.#context(request, endpoint, params), json }, socket, rest);
     } catch (error) {
       const refusal = this.#refusal(error);
       const body = JSON.stringify({ message: refusal.message });
@@ -161,7 +162,8 @@ export class EngineBoundary {
     for (const socket of this.#hijacked) socket.destroy();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    await rm(this.#options.socketDir, { recursive: true, force: true });
+    // The folder stays: the workbench's bind mount holds it, and a restarted server listens in it again.
+    await rm(this.socketPath, { force: true });
   }
 
   async #answer(request: IncomingMessage, response: ServerResponse): Promise<void> {

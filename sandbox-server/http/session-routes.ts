@@ -58,6 +58,12 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     return session;
   };
 
+  /** The editor's files reach the shell's before the answer, so the next command sees them. */
+  const toWorkbench = async (session: Session, changes: ReadonlyMap<string, string | null>, options: { replace?: boolean } = {}) => {
+    const workbench = await context.workbenches.for(session);
+    await workbench.writeFiles(changes, options);
+  };
+
   const badRequest = (reply: FastifyReply, error: unknown) => {
     const message =
       error instanceof z.ZodError
@@ -93,16 +99,21 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
           throw error;
         }
       }
+      let replaced = false;
       if (lesson && (session.record.lessonId !== lesson.id || files)) {
         session.record.lessonId = lesson.id;
         session.record.files = files ?? filesFromObject(lesson.frontmatter.files);
-        session.emit('files', 'lesson');
+        replaced = true;
       } else if (files) {
         session.record.files = files;
-        session.emit('files', 'client');
+        replaced = true;
       }
       store.touch(session);
       setSessionCookie(reply, session, config.secureCookies);
+      // The workbench starts with the session; a learner who opens the terminal finds it ready.
+      const opening = context.workbenches.for(session);
+      if (replaced) await toWorkbench(session, session.files, { replace: true });
+      else opening.catch((error: Error) => context.log.warn(`workbench of ${session.namespace.id}: ${error.message}`));
       return describe(session, context);
     },
   );
@@ -129,7 +140,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     }
     session.record.files = parsed.data.files;
     store.changed();
-    session.emit('files', 'client');
+    await toWorkbench(session, session.files, { replace: true });
     return { files: filesToObject(session.files) };
   });
 
@@ -150,7 +161,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     }
     session.record.files = next;
     store.changed();
-    session.emit('files', 'client');
+    await toWorkbench(session, new Map(parsed.data.changes));
     return { files: filesToObject(session.files) };
   });
 }

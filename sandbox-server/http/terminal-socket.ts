@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { SandboxContext } from '../context.ts';
-import { ClientMessage, type TerminalMode } from '../terminal/protocol.ts';
+import { ClientMessage, type ServerMessage, type TerminalMode } from '../terminal/protocol.ts';
 import { TerminalSession } from '../terminal/terminal-session.ts';
+import { WorkbenchTerminal } from '../terminal/workbench-terminal.ts';
+
+/** What a socket drives: the workbench's shell (tty) or the imitation (lines). */
+type Terminal = Pick<WorkbenchTerminal, 'input' | 'resize' | 'exec' | 'close'>;
 import { originAllowed } from './origin.ts';
 import { sessionFromRequest } from './session-cookie.ts';
 
@@ -45,23 +49,40 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
         oldest.close(4000, 'another terminal of this session took its place');
       }
 
-      const terminal = new TerminalSession({
+      const transport = {
+        send: (data: Uint8Array) => {
+          if (socket.readyState === socket.OPEN) socket.send(data, { binary: true });
+        },
+        control: (message: ServerMessage) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+        },
+      };
+      const cols = clamp(Number(request.query.cols), 2, 1000, 80);
+      const rows = clamp(Number(request.query.rows), 1, 500, 24);
+      const imitation = () => new TerminalSession({
         session,
         engine: context.engineFor(session),
         services: context.services,
         store: context.store,
         mode,
-        cols: clamp(Number(request.query.cols), 2, 1000, 80),
-        rows: clamp(Number(request.query.rows), 1, 500, 24),
-        transport: {
-          send: (data) => {
-            if (socket.readyState === socket.OPEN) socket.send(data, { binary: true });
-          },
-          control: (message) => {
-            if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-          },
-        },
+        cols,
+        rows,
+        transport,
       });
+      // A TTY is the session's workbench shell; lines mode is still the imitation, until its tests move.
+      const opening: Promise<Terminal> =
+        mode === 'tty'
+          ? context.workbenches.for(session).then((workbench) =>
+              WorkbenchTerminal.open({ session, store: context.store, workbench, cols, rows, ...transport }),
+            )
+          : Promise.resolve(imitation());
+      opening.catch((error: Error) => {
+        context.log.warn(`terminal of ${session.namespace.id}: ${error.message}`);
+        transport.control({ type: 'error', message: 'the workbench could not be started; reload the page to try again' });
+        socket.close(1011, 'no workbench');
+      });
+      let terminal: Promise<Terminal | undefined> = opening.catch(() => undefined);
+
 
       let windowStart = Date.now();
       let messages = 0;
@@ -84,9 +105,14 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
           return;
         }
         context.store.touch(session);
-        if (message.type === 'stdin') terminal.input(message.data);
-        else if (message.type === 'resize') terminal.resize(message.cols, message.rows);
-        else terminal.exec(message.command);
+        // In order, once the terminal is open (a workbench may still be starting).
+        terminal = terminal.then((open) => {
+          if (!open) return open;
+          if (message.type === 'stdin') open.input(message.data);
+          else if (message.type === 'resize') open.resize(message.cols, message.rows);
+          else open.exec(message.command);
+          return open;
+        });
       });
 
       const onSessionEnded = () => socket.close(4001, 'the session ended');
@@ -95,7 +121,7 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
         session.off('ended', onSessionEnded);
         open.delete(socket);
         if (open.size === 0) socketsBySession.delete(session.id);
-        terminal.close();
+        void terminal.then((open) => open?.close());
       });
       socket.on('error', () => socket.terminate());
     },

@@ -168,7 +168,11 @@ export class ScopedEngine {
 
   // Containers
 
-  /** The session's containers; `filters` are the engine's, and the session's own label is always among them. */
+  /**
+   * The session's containers a learner may see and touch: never the workbench (the server's, by a
+   * name no learner can give, not by a label an image could carry). `filters` are the engine's,
+   * and the session's own label is always among them.
+   */
   async containers(options: { all: boolean; size?: boolean; filters?: Map<string, string[]> }): Promise<OwnContainer[]> {
     const filters = Object.fromEntries(options.filters ?? []);
     const list = await this.docker.listContainers({
@@ -176,7 +180,8 @@ export class ScopedEngine {
       size: options.size ?? false,
       filters: { ...filters, label: [...(filters.label ?? []), this.namespace.labelFilter] },
     });
-    return list.map((info) => this.#ownContainer(info));
+    const workbench = `/${this.namespace.workbenchName}`;
+    return list.filter((info) => !(info.Names ?? []).includes(workbench)).map((info) => this.#ownContainer(info));
   }
 
   #ownContainer(info: ContainerInfo): OwnContainer {
@@ -222,11 +227,6 @@ export class ScopedEngine {
     return turn;
   }
 
-  /** Whether an engine container is this session's workbench: by its name, which no learner can give. */
-  isWorkbench(container: OwnContainer): boolean {
-    return (container.internal.Names ?? []).includes(`/${this.namespace.workbenchName}`);
-  }
-
   /** Docker's order: full ID, exact name, then a unique ID prefix. */
   async findContainer(text: string): Promise<OwnContainer | undefined> {
     const containers = await this.containers({ all: true });
@@ -242,8 +242,9 @@ export class ScopedEngine {
 
   async volumes(): Promise<OwnVolume[]> {
     const result = await this.docker.listVolumes({ filters: { label: [this.namespace.labelFilter] } });
-    return (result.Volumes ?? []).map((volume) => ({
-      name: this.namespace.displayName(volume.Name) ?? volume.Name,
+    // Only the learner's own names: the workspace volume is the workbench's, not the learner's to list or remove.
+    return (result.Volumes ?? []).filter((volume) => this.namespace.displayName(volume.Name) !== undefined).map((volume) => ({
+      name: this.namespace.displayName(volume.Name)!,
       internalName: volume.Name,
       created: (volume as { CreatedAt?: string }).CreatedAt,
       internal: volume,

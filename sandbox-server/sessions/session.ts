@@ -34,7 +34,9 @@ export interface RanCommand {
 export interface SessionEvents {
   /** The workspace files changed (from the editor, a lesson reset, …). */
   files: [source: string];
-  /** A terminal command finished. */
+  /** A terminal command started. */
+  'command-start': [command: string];
+  /** A terminal command finished (and the workspace copy holds what it did). */
   command: [command: RanCommand];
   /** The session's engine objects may have changed. */
   objects: [];

@@ -19,7 +19,10 @@ export const ClientMessage = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 export type ServerMessage =
-  | { type: 'ready'; mode: TerminalMode; lessonId?: string }
+  /** `screen`: the next binary frame redraws the whole screen (a shell that was already running). */
+  | { type: 'ready'; mode: TerminalMode; lessonId?: string; screen?: boolean }
+  /** The shell changed the workspace: every file the editor shows, as the workbench now holds them. */
+  | { type: 'files'; files: Record<string, string> }
   | { type: 'command-start'; command: string }
   | { type: 'command-end'; command: string; exitCode: number }
   /** An exec arrived while another command was still running; nothing was typed. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CatalogueImage } from '../images/catalogue.ts';
 
 /**
@@ -34,12 +35,15 @@ shift
 exec /usr/bin/docker-compose "$@"
 `;
 
+/** Tells the server where each command starts and ends (see the file's own comment). */
+const SHELL_INTEGRATION = readFileSync(new URL('./shell-integration.bash', import.meta.url), 'utf8');
+
 // The Docker CLI comes out of Debian's docker.io package, the same build as the engine on these
 // machines, without the daemon, containerd and runc the package would install beside it.
 // /var/run is /run on Debian, so /var/run/docker.sock (the CLI's, Compose's and curl's default)
 // is the boundary's socket.
 const DOCKERFILE = `FROM debian:bookworm-slim
-ENV LANG=C.UTF-8
+ENV LANG=C.UTF-8 TERM=xterm-256color
 RUN apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
       bash bash-completion ca-certificates curl nano vim-tiny less jq tree procps iproute2 docker-compose \\
@@ -48,9 +52,11 @@ RUN apt-get update \\
  && rm -f docker.io_*.deb \\
  && rm -rf /var/lib/apt/lists/*
 COPY compose-plugin /usr/libexec/docker/cli-plugins/docker-compose
+COPY shell-integration.bash /usr/lib/layerlab/shell-integration.bash
 RUN chmod 0755 /usr/libexec/docker/cli-plugins/docker-compose \\
  && ln -s layerlab/docker.sock /run/docker.sock \\
  && useradd --uid ${WORKBENCH_UID} --create-home --shell /bin/bash ${WORKBENCH_USER} \\
+ && echo '. /usr/lib/layerlab/shell-integration.bash' >> ${WORKBENCH_HOME}/.bashrc \\
  && mkdir ${WORKBENCH_WORKSPACE} && chown ${WORKBENCH_USER}: ${WORKBENCH_WORKSPACE}
 LABEL ${WORKBENCH_LABEL}=true
 USER ${WORKBENCH_USER}
@@ -66,7 +72,7 @@ export const WORKBENCH_IMAGE: CatalogueImage = {
     kind: 'dockerfile',
     from: 'debian:bookworm-slim',
     dockerfile: DOCKERFILE,
-    files: { 'compose-plugin': COMPOSE_PLUGIN },
+    files: { 'compose-plugin': COMPOSE_PLUGIN, 'shell-integration.bash': SHELL_INTEGRATION },
     claims: '20.10',
     probes: [
       { name: 'docker', command: 'docker --version', pattern: 'Docker version (\\d+\\.\\d+\\.\\d+)' },

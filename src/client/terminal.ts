@@ -21,6 +21,8 @@ export interface TerminalOptions {
   onCommandStart(command: string): void;
   onCommandEnd(command: string, exitCode: number): void;
   onBusy(command: string): void;
+  /** The shell changed the workspace: every file, as the workbench now holds them. */
+  onFiles(files: Record<string, string>): void;
 }
 
 /** Raised by exec() when a command could not start. */
@@ -159,7 +161,9 @@ export class LessonTerminal {
         this.#options.onConnection('open');
         // The server may have a different size in mind after a reconnect.
         this.#send({ type: 'resize', cols: this.#term.cols, rows: this.#term.rows });
-        if (reconnected) this.#term.write(`\r\n${dim('[reconnected to your session]')}\r\n`);
+        // The shell was running all along: the next frame redraws its screen as it stands.
+        if (message.screen) this.#term.reset();
+        else if (reconnected) this.#term.write(`\r\n${dim('[reconnected to your session]')}\r\n`);
         for (const resolve of this.#openWaiters.splice(0)) resolve();
         break;
       }
@@ -178,6 +182,9 @@ export class LessonTerminal {
         this.#options.onBusy(message.command);
         break;
       }
+      case 'files':
+        this.#options.onFiles(message.files);
+        break;
       case 'error':
         console.warn(`terminal: ${message.message}`);
         break;

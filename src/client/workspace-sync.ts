@@ -46,6 +46,20 @@ export class WorkspaceSync {
     this.#schedule();
   }
 
+  /**
+   * The shell changed the files: take the workbench's set as it is, with any edit not yet sent
+   * still on top (it reaches the workbench with the next save).
+   */
+  adopt(files: FileMap): FileMap {
+    this.#files = { ...files };
+    for (const [path, content] of this.#pending) {
+      if (content === null) delete this.#files[path];
+      else this.#files[path] = content;
+    }
+    saveFiles(this.#options.lessonId, this.#files);
+    return this.files;
+  }
+
   /** Every file replaced (Reset, Solve); sent at once. */
   replace(files: FileMap): Promise<void> {
     this.#files = { ...files };

@@ -166,10 +166,21 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     },
     onBusy: () =>
       say('A command is still running: wait for it to finish, or press Ctrl-C in the terminal to stop it.', 'warn'),
+    onFiles: (changed) => showFiles(workspace.adopt(changed)),
   });
   if (opened) {
     say('');
     void checks?.run();
+  }
+
+  /** The editor's tabs and models become these files (a Reset, a Solve, or what the shell did). */
+  function showFiles(next: FileMap): void {
+    files = next;
+    paths = tabOrder(Object.keys(next));
+    if (paths.length === 0) return;
+    const active = editor!.activePath in next ? editor!.activePath : paths[0]!;
+    editor!.setFiles(next);
+    renderTabs(active);
   }
 
   const runCommands = async (commands: string[]) => {
@@ -184,11 +195,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   };
 
   const replaceFiles = async (next: FileMap, done: string) => {
-    files = next;
-    paths = tabOrder(Object.keys(next));
-    const active = editor!.activePath in next ? editor!.activePath : paths[0]!;
-    editor!.setFiles(next);
-    renderTabs(active);
+    showFiles(next);
     await workspace.replace(next);
     say(done);
   };

@@ -23,7 +23,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await workbench?.close();
   await sandbox?.close();
 });
 

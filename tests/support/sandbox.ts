@@ -8,6 +8,7 @@ import { connectEngine } from '../../sandbox-server/engine/connect.ts';
 import { createLogger } from '../../sandbox-server/log.ts';
 import { startServer, type RunningServer } from '../../sandbox-server/server.ts';
 import type { ServerMessage } from '../../sandbox-server/terminal/protocol.ts';
+import { plain } from './terminal-text.ts';
 
 /**
  * A real sandbox server on a free port, on the real engine, with its own instance name and state
@@ -255,7 +256,8 @@ export class TtyTerminal {
     const from = options.from ?? 0;
     while (Date.now() < deadline) {
       const text = this.screen.slice(from);
-      if (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text)) return text;
+      // A string may also be read as a person reads it: without the colours around it.
+      if (typeof pattern === 'string' ? text.includes(pattern) || plain(text).includes(pattern) : pattern.test(text)) return text;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`the terminal never showed ${pattern}; it shows:\n${JSON.stringify(this.screen.slice(from))}`);

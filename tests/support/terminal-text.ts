@@ -8,9 +8,9 @@ import type { TtyTerminal } from './sandbox.ts';
 /** The end of the prompt as readline draws it: "$ " and, on a TTY, a cursor move to its column. */
 export const PROMPT_END = /\$ (?:\x1b\[\d+G)?$/;
 
-/** Text without ANSI escape sequences and carriage returns, as a person reads the screen. */
+/** Text without ANSI escape sequences (a window title too) and carriage returns, as a person reads the screen. */
 export function plain(text: string): string {
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '').replace(/\r/g, '');
+  return text.replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '').replace(/\r/g, '');
 }
 
 export interface Table {

@@ -1,14 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import path from 'node:path';
 import type Docker from 'dockerode';
-import { EngineBoundary } from '../../sandbox-server/boundary/server.ts';
-import { workbenchCreateOptions } from '../../sandbox-server/workbench/container.ts';
+import type { EngineBoundary } from '../../sandbox-server/boundary/server.ts';
 import type { RunningServer } from '../../sandbox-server/server.ts';
 import type { Learner } from './sandbox.ts';
 
 /**
- * A learner's workbench with its Engine API boundary, made straight from the modules until
- * sessions start their own: the real CLI in the real image, talking to the boundary only.
+ * A learner's workbench, as the session opened it: the real CLI in the real image, talking to the
+ * boundary only. `run` is a second shell beside the learner's (a `docker exec`), for a test that
+ * wants one script's output and exit status without driving the terminal.
  */
 export interface TestWorkbench {
   boundary: EngineBoundary;
@@ -17,21 +15,13 @@ export interface TestWorkbench {
   run(script: string): Promise<{ output: string; exitCode: number }>;
   /** Writes a file under ~/workspace as the learner, byte for byte. */
   write(path: string, content: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 export async function openWorkbench(server: RunningServer, learner: Learner): Promise<TestWorkbench> {
   const { context } = server;
   const session = context.store.get(learner.sessionId);
   if (!session) throw new Error('the learner has no session');
-  const engine = context.engineFor(session);
-  await engine.ensureNetwork();
-  // Short, because a socket path is at most 107 bytes.
-  const socketDir = mkdtempSync(path.join('/tmp', 'llb-'));
-  const policy = context.services.policyFor(session);
-  const boundary = await EngineBoundary.listen({ docker: context.docker, engine, session, buildQueue: context.services.buildQueue, policy, socketDir });
-  const container = await context.docker.createContainer(workbenchCreateOptions(session.namespace, policy, socketDir));
-  await container.start();
+  const { boundary, container } = await context.workbenches.for(session);
   const workbench: TestWorkbench = {
     boundary,
     container,
@@ -48,10 +38,6 @@ export async function openWorkbench(server: RunningServer, learner: Learner): Pr
       const encoded = Buffer.from(content).toString('base64');
       const result = await workbench.run(`mkdir -p "$(dirname '${path}')" && echo ${encoded} | base64 -d > '${path}'`);
       if (result.exitCode !== 0) throw new Error(`writing ${path} in the workbench: ${result.output}`);
-    },
-    async close() {
-      await container.remove({ force: true }).catch(() => {});
-      await boundary.close();
     },
   };
   return workbench;

@@ -1,0 +1,261 @@
+import type Docker from 'dockerode';
+import { EventEmitter } from 'node:events';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import SerializeAddonModule from '@xterm/addon-serialize';
+import HeadlessModule from '@xterm/headless';
+import type { BuildQueue } from '../build/queue.ts';
+import type { SandboxPolicy } from '../config/policy.ts';
+import { isNotFound } from '../engine/errors.ts';
+import { EngineBoundary } from '../boundary/server.ts';
+import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import type { Session } from '../sessions/session.ts';
+import { workbenchCreateOptions, workspaceVolumeName } from './container.ts';
+import { ShellMarkerFilter, type ShellMarker } from './shell-markers.ts';
+import { readWorkspace, writeWorkspace, type WorkspaceRead } from './workspace-files.ts';
+
+// Both packages are CommonJS bundles; Node's ESM loader sees only their default export.
+const { Terminal } = HeadlessModule as unknown as typeof import('@xterm/headless');
+const { SerializeAddon } = SerializeAddonModule as unknown as typeof import('@xterm/addon-serialize');
+
+/** Lines of scrollback a reattaching terminal gets back. */
+const SCROLLBACK_LINES = 1000;
+/** A shell that keeps exiting at once (a broken ~/.bashrc) is not started over forever. */
+const RESTARTS_PER_MINUTE = 5;
+
+export interface WorkbenchEvents {
+  /** Terminal output, markers taken out. */
+  output: [data: Buffer];
+  /** A command line was read and runs now. */
+  'command-start': [command: string];
+  /** It finished; `command` is the line as history holds it. */
+  'command-end': [command: string, exitCode: number];
+  /** The shell is at its prompt. */
+  prompt: [];
+  /** The shell ended and will not be started again (see RESTARTS_PER_MINUTE), or the workbench closed. */
+  closed: [reason: string];
+}
+
+export interface WorkbenchOptions {
+  docker: Docker;
+  engine: ScopedEngine;
+  policy: SandboxPolicy;
+  session: Session;
+  buildQueue: BuildQueue;
+  /** Where the sessions' boundary sockets live: `<socketsDir>/<namespace>/docker.sock`. */
+  socketsDir: string;
+  log?: (line: string) => void;
+}
+
+type ShellState = 'starting' | 'prompt' | 'running' | 'closed';
+
+/**
+ * A session's workbench: the container whose main process is the learner's bash, its Engine API
+ * boundary, and the screen that bash has drawn. The shell is the container's own process and the
+ * server stays attached to it, so a browser that reloads (or a server that restarts) finds the
+ * same shell with its screen, and a build keeps streaming into the screen while nobody watches.
+ */
+export class Workbench extends EventEmitter<WorkbenchEvents> {
+  readonly container: Docker.Container;
+  readonly boundary: EngineBoundary;
+  readonly #options: WorkbenchOptions;
+  readonly #screen: InstanceType<typeof Terminal>;
+  readonly #serializer: InstanceType<typeof SerializeAddon>;
+  #attachment: Duplex | undefined;
+  #markers = new ShellMarkerFilter();
+  #state: ShellState = 'starting';
+  #restarts: number[] = [];
+  #windowStart = 0;
+  #windowBytes = 0;
+  #cols = 80;
+  #rows = 24;
+
+  private constructor(options: WorkbenchOptions, container: Docker.Container, boundary: EngineBoundary) {
+    super();
+    this.#options = options;
+    this.container = container;
+    this.boundary = boundary;
+    this.#screen = new Terminal({ cols: this.#cols, rows: this.#rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
+    this.#serializer = new SerializeAddon();
+    this.#screen.loadAddon(this.#serializer);
+  }
+
+  /**
+   * Opens the session's workbench: the existing one after a server restart (its shell and files
+   * kept), or a new one seeded with the session's files.
+   */
+  static async open(options: WorkbenchOptions): Promise<Workbench> {
+    const { docker, engine, policy, session, buildQueue } = options;
+    await engine.ensureNetwork();
+    const socketDir = path.join(options.socketsDir, session.namespace.id);
+    const boundary = await EngineBoundary.listen({ docker, engine, session, buildQueue, policy, socketDir, log: options.log });
+    try {
+      const container = docker.getContainer(session.namespace.workbenchName);
+      let existing: Docker.ContainerInspectInfo | undefined;
+      try {
+        existing = await container.inspect();
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      if (!existing) {
+        await docker.createVolume({ Name: workspaceVolumeName(session.namespace), Labels: session.namespace.labels });
+        await docker.createContainer(workbenchCreateOptions(session.namespace, policy, socketDir));
+      }
+      const workbench = new Workbench(options, container, boundary);
+      await workbench.#attachAndStart({ replay: existing?.State.Running === true });
+      if (!existing) await workbench.writeFiles(session.files, { replace: true });
+      return workbench;
+    } catch (error) {
+      await boundary.close();
+      throw error;
+    }
+  }
+
+  /** The shell is at its prompt, so a button's command may be typed now. */
+  get atPrompt(): boolean {
+    return this.#state === 'prompt';
+  }
+
+  /** The screen as it is now, as escape sequences that redraw it (for a terminal that just attached). */
+  screen(): Promise<string> {
+    return new Promise((resolve) => this.#screen.write('', () => resolve(this.#serializer.serialize())));
+  }
+
+  /** Keystrokes, as the browser's xterm reports them. */
+  input(data: string): void {
+    this.#attachment?.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (cols === this.#cols && rows === this.#rows) return;
+    this.#cols = cols;
+    this.#rows = rows;
+    this.#screen.resize(cols, rows);
+    this.container.resize({ w: cols, h: rows }).catch(() => undefined);
+  }
+
+  /**
+   * Types a command at the prompt as a person would, over whatever was half-typed (the Build and
+   * Run buttons). False when a command is running: nothing is typed then.
+   */
+  type(command: string): boolean {
+    if (this.#state !== 'prompt') return false;
+    // Ctrl-E Ctrl-U: to the end of the line, then erase it, so the command isn't glued to a draft.
+    this.input(`\x05\x15${command}\r`);
+    return true;
+  }
+
+  readFiles(): Promise<WorkspaceRead> {
+    return readWorkspace(this.#options.docker, this.container, this.#options.policy);
+  }
+
+  writeFiles(changes: ReadonlyMap<string, string | null>, options: { replace?: boolean } = {}): Promise<void> {
+    return writeWorkspace(this.#options.docker, this.container, changes, options);
+  }
+
+  /** Lets go of the shell; with `ended` the session is over and its socket folder goes too. */
+  async close(options: { ended?: boolean } = {}): Promise<void> {
+    this.#setState('closed');
+    this.#attachment?.destroy();
+    await this.boundary.close();
+    if (options.ended) await rm(path.dirname(this.boundary.socketPath), { recursive: true, force: true });
+    this.#screen.dispose();
+    this.emit('closed', 'the workbench closed');
+  }
+
+  async #attachAndStart(options: { replay: boolean }): Promise<void> {
+    const stream = (await this.container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      logs: options.replay,
+      hijack: true,
+    })) as unknown as Duplex;
+    this.#attachment = stream;
+    this.#markers = new ShellMarkerFilter();
+    stream.on('data', (chunk: Buffer) => this.#onOutput(stream, chunk));
+    stream.on('error', () => stream.destroy());
+    stream.on('close', () => {
+      if (this.#attachment === stream) void this.#onShellEnded();
+    });
+    const info = await this.container.inspect();
+    if (!info.State.Running) await this.container.start();
+    await this.container.resize({ w: this.#cols, h: this.#rows }).catch(() => undefined);
+  }
+
+  /** bash ended (`exit`, Ctrl-D) or the engine stopped it: a new shell starts in the same workbench. */
+  async #onShellEnded(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#attachment = undefined;
+    const now = Date.now();
+    this.#restarts = [...this.#restarts.filter((at) => now - at < 60_000), now];
+    if (this.#restarts.length > RESTARTS_PER_MINUTE) {
+      this.#print('[layerlab: the shell keeps exiting at once; check ~/.bashrc, then reload the page]');
+      this.#setState('closed');
+      this.emit('closed', 'the shell keeps exiting');
+      return;
+    }
+    this.#print('[layerlab: the shell ended; here is a new one]');
+    this.#setState('starting');
+    try {
+      await this.#attachAndStart({ replay: false });
+    } catch (error) {
+      this.#options.log?.(`workbench ${this.#options.session.namespace.id}: ${(error as Error).message}`);
+      this.#setState('closed');
+      this.emit('closed', 'the shell could not be started again');
+    }
+  }
+
+  #print(line: string): void {
+    this.#onText(Buffer.from(`\r\n\x1b[2m${line}\x1b[0m\r\n`));
+  }
+
+  #onOutput(stream: Duplex, chunk: Buffer): void {
+    const { output, markers } = this.#markers.push(chunk);
+    for (const marker of markers) this.#onMarker(marker);
+    if (output.length > 0) this.#onText(output);
+    this.#holdToRate(stream, chunk.length);
+  }
+
+  /**
+   * A program that prints without pause (`yes`) is slowed to the terminal's rate rather than cut:
+   * the attachment stops being read, so the program blocks on its writes as on a slow terminal.
+   */
+  #holdToRate(stream: Duplex, bytes: number): void {
+    const now = Date.now();
+    if (now - this.#windowStart >= 1000) {
+      this.#windowStart = now;
+      this.#windowBytes = 0;
+    }
+    this.#windowBytes += bytes;
+    if (this.#windowBytes >= this.#options.policy.terminal.interactiveBytesPerSecond) {
+      stream.pause();
+      setTimeout(() => stream.resume(), 1000 - (now - this.#windowStart)).unref();
+    }
+  }
+
+  #onText(data: Buffer): void {
+    this.#screen.write(data);
+    this.emit('output', data);
+  }
+
+  #onMarker(marker: ShellMarker): void {
+    if (marker.kind === 'start') {
+      this.#setState('running');
+      this.emit('command-start', marker.command);
+    } else if (marker.kind === 'end') {
+      this.#setState('prompt');
+      this.emit('command-end', marker.command, marker.exitCode);
+      this.emit('prompt');
+    } else {
+      this.#setState('prompt');
+      this.emit('prompt');
+    }
+  }
+
+  #setState(state: ShellState): void {
+    if (this.#state !== 'closed') this.#state = state;
+  }
+}

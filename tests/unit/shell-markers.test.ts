@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ShellMarkerFilter, type ShellMarker } from '../../sandbox-server/workbench/shell-markers.ts';
+
+const end = (exitCode: number, command: string) => `\x1b]6973;end;${exitCode};${Buffer.from(command).toString('base64')}\x07`;
+
+function run(chunks: string[]): { output: string; markers: ShellMarker[] } {
+  const filter = new ShellMarkerFilter();
+  let output = '';
+  const markers: ShellMarker[] = [];
+  for (const chunk of chunks) {
+    const result = filter.push(Buffer.from(chunk, 'latin1'));
+    output += result.output.toString('latin1');
+    markers.push(...result.markers);
+  }
+  return { output, markers };
+}
+
+describe('the shell marker filter', () => {
+  const stream = `\x1b]6973;prompt\x07\x1b[01;32mlearner\x1b[0m$ echo hi\r\n\x1b]6973;start;${Buffer.from('echo hi | cat').toString('base64')}\x07hi\r\n${end(0, 'echo hi | cat')}\x1b]0;title\x07$ `;
+  const expected = {
+    output: '\x1b[01;32mlearner\x1b[0m$ echo hi\r\nhi\r\n\x1b]0;title\x07$ ',
+    markers: [{ kind: 'prompt' }, { kind: 'start', command: 'echo hi | cat' }, { kind: 'end', exitCode: 0, command: 'echo hi | cat' }],
+  };
+
+  it('takes the markers out and leaves every other escape sequence', () => {
+    expect(run([stream])).toEqual(expected);
+  });
+
+  it('gives the same answer however the stream is cut, one byte at a time included', () => {
+    for (let cut = 1; cut < stream.length; cut++) {
+      expect(run([stream.slice(0, cut), stream.slice(cut)])).toEqual(expected);
+    }
+    expect(run([...stream])).toEqual(expected);
+  });
+
+  it('keeps an escape that only looks like the start of a marker', () => {
+    expect(run(['a\x1b]69', '72;x\x07\x1b\x1b]6973;prompt\x07b'])).toEqual({ output: 'a\x1b]6972;x\x07\x1bb', markers: [{ kind: 'prompt' }] });
+  });
+
+  it('drops a marker too long to be real, without holding its bytes', () => {
+    const { output, markers } = run(['<\x1b]6973;end;0;', 'A'.repeat(100_000), '\x07>']);
+    expect(output).toBe('<>');
+    expect(markers).toEqual([]);
+  });
+
+  it('reports a command without the space a completion left after it', () => {
+    expect(run([end(0, 'docker stop web ')]).markers).toEqual([{ kind: 'end', exitCode: 0, command: 'docker stop web' }]);
+  });
+
+  it('ignores a malformed marker', () => {
+    expect(run(['\x1b]6973;end;999;eA==\x07\x1b]6973;end;x\x07ok']).markers).toEqual([]);
+  });
+});
