@@ -18,7 +18,8 @@ function echoOnce(terminal: TtyTerminal, key: string): Promise<number> {
 
 /**
  * Keystroke echo through the whole path a learner's typing takes inside `docker exec -it`: the
- * WebSocket, the server, the engine's hijacked exec stream, the container's TTY and back.
+ * WebSocket, the server, the workbench's TTY, the real docker CLI, the boundary's exec stream, the
+ * container's TTY and back.
  */
 export async function measureKeystrokeEcho(learner: Learner, keystrokes: number): Promise<Section> {
   await learner.ok('docker run -d --name echo-bench busybox sleep 600');
@@ -43,7 +44,7 @@ export async function measureKeystrokeEcho(learner: Learner, keystrokes: number)
     const p99 = percentile(samples, 99);
     return {
       title: 'Keystroke echo',
-      method: `${samples.length} single keystrokes typed into \`docker exec -it … sh\` in a TTY terminal socket, each timed from send to the first output frame back.`,
+      method: `${samples.length} single keystrokes typed into \`docker exec -it … sh\`, run by the real CLI in the workbench through the boundary, each timed from send to the first output frame back.`,
       rows: [
         { measure: 'p50', value: ms(p50), budget: '≤ 5 ms', withinBudget: p50 <= 5 },
         { measure: 'p99', value: ms(p99), budget: '≤ 20 ms', withinBudget: p99 <= 20 },

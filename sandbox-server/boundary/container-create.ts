@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { z } from 'zod';
+import { checkWorkspacePath } from '../sessions/workspace.ts';
+import { WORKBENCH_WORKSPACE } from '../workbench/image.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
 import type { ContainerSpec, PublishedPort, VolumeMount } from '../policy/container-template.ts';
 import { PROC_REFUSAL, underProc } from '../policy/proc-paths.ts';
@@ -236,6 +239,11 @@ export function readCreateRequest(name: string, body: unknown, policy: SandboxPo
   const volumes: VolumeMount[] = [];
   for (const bind of hostConfig.Binds ?? []) volumes.push(parseBind(bind));
   for (const mount of hostConfig.Mounts ?? []) {
+    const subpath = mount.Type === 'bind' ? workspaceSubpath(mount.Source ?? '') : undefined;
+    if (subpath !== undefined) {
+      volumes.push({ name: '', workspace: true, subpath, target: checkedTarget(mount.Target), readOnly: mount.ReadOnly ?? false });
+      continue;
+    }
     if (mount.Type !== 'volume') throw new BoundaryError(403, mount.Type === 'bind' ? REFUSALS.hostPath : REFUSALS.mount);
     if (!mount.Source || !OBJECT_NAME.test(mount.Source)) throw new BoundaryError(403, REFUSALS.mount);
     volumes.push({ name: mount.Source, target: checkedTarget(mount.Target), readOnly: mount.ReadOnly ?? false });
@@ -280,7 +288,7 @@ export function readCreateRequest(name: string, body: unknown, policy: SandboxPo
       ports,
       volumes,
     },
-    volumeNames: [...new Set(volumes.map((volume) => volume.name))],
+    volumeNames: [...new Set(volumes.filter((volume) => !volume.workspace).map((volume) => volume.name))],
     labels,
     exposedPorts,
     hostname: config.Hostname || undefined,
@@ -301,10 +309,21 @@ function isCapDropOnly(value: unknown): boolean {
   return Array.isArray(value) && value.every((capability) => typeof capability === 'string' && capability.toUpperCase() === 'ALL');
 }
 
-/** `NAME:/path[:ro|rw]`; a host path (anything with a slash before the colon) is refused. */
+/**
+ * `NAME:/path[:ro|rw]`, or the workspace itself (`-v "$PWD":/app` in ~/workspace): the volume the
+ * workbench keeps it in, so the container sees the editor's files live. Any other host path
+ * (anything with a slash before the colon) is refused.
+ */
 function parseBind(bind: string): VolumeMount {
   const parts = bind.split(':');
   const [source = '', target, mode, ...extra] = parts;
+  const subpath = workspaceSubpath(source);
+  if (subpath !== undefined) {
+    if (target === undefined || extra.length > 0 || (mode !== undefined && mode !== 'ro' && mode !== 'rw')) {
+      throw new BoundaryError(400, `invalid volume specification: '${bind}'`);
+    }
+    return { name: '', workspace: true, subpath, target: checkedTarget(target), readOnly: mode === 'ro' };
+  }
   if (source.startsWith('/') || source.startsWith('.') || source.startsWith('~') || source.includes('/')) {
     throw new BoundaryError(403, REFUSALS.hostPath);
   }
@@ -315,6 +334,26 @@ function parseBind(bind: string): VolumeMount {
     throw new BoundaryError(400, `invalid volume specification: '${bind}'`);
   }
   return { name: source, target: checkedTarget(target), readOnly: mode === 'ro' };
+}
+
+/**
+ * Where in the workbench's ~/workspace a bind source is ('' for the workspace itself, `site` for
+ * ~/workspace/site), however the CLI or Compose spelled it; undefined for any other path. A
+ * subfolder's name follows the workspace's rules, so it is a plain relative path.
+ */
+function workspaceSubpath(source: string): string | undefined {
+  if (!source.startsWith('/')) return undefined;
+  let normalized = path.posix.normalize(source);
+  while (normalized.length > 1 && normalized.endsWith('/')) normalized = normalized.slice(0, -1);
+  if (normalized === WORKBENCH_WORKSPACE) return '';
+  if (!normalized.startsWith(`${WORKBENCH_WORKSPACE}/`)) return undefined;
+  const subpath = normalized.slice(WORKBENCH_WORKSPACE.length + 1);
+  try {
+    checkWorkspacePath(subpath);
+  } catch (error) {
+    throw new BoundaryError(400, (error as Error).message);
+  }
+  return subpath;
 }
 
 function checkedTarget(target: string): string {

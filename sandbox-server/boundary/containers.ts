@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isConflict } from '../engine/errors.ts';
 import { containerCreateOptions, type PublishedPort } from '../policy/container-template.ts';
+import { startWithWorkspaceBinds, workspaceDir } from '../scope/workspace-binds.ts';
 import { LABEL } from '../scope/namespace.ts';
 import { OBJECT_NAME, randomContainerName } from '../scope/object-names.ts';
 import { formatReference, InvalidReferenceError, looksLikeImageId, parseReference, type ImageReference } from '../scope/reference.ts';
@@ -107,7 +108,13 @@ async function create({ engine, policy, docker, query, json }: EndpointContext):
     await engine.ensureNetwork();
     for (const volume of missing) await engine.createVolume(volume);
 
-    const options = containerCreateOptions({ ...request.spec, name: containerName, image }, engine.namespace, policy);
+    const bindsPart = request.spec.volumes.some((volume) => volume.workspace && volume.subpath);
+    const options = containerCreateOptions(
+      { ...request.spec, name: containerName, image },
+      engine.namespace,
+      policy,
+      bindsPart ? await workspaceDir(docker, engine.namespace) : undefined,
+    );
     options.Labels = { ...request.labels, ...options.Labels, [LABEL.name]: containerName };
     for (const port of request.exposedPorts) (options.ExposedPorts ??= {})[port.includes('/') ? port : `${port}/tcp`] = {};
     options.Hostname = request.hostname;
@@ -175,7 +182,8 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       const { t } = parseQuery(querySchema({ t: engineInt.optional() }), query);
       const container = await requireContainer(engine, params.id!);
       // A stopped container that restarts starts: the running quota applies, as to docker start.
-      if (container.state === 'running') await docker.getContainer(container.id).restart(t === undefined ? {} : { t });
+      // The engine restarts in place and binds again: a bind of part of the workspace is checked as on a start.
+      if (container.state === 'running') await startWithWorkspaceBinds(docker, engine.namespace, container.id, () => docker.getContainer(container.id).restart(t === undefined ? {} : { t }));
       else await startWithinQuotas(engine, policy.quotas.runningContainers, container);
       return { json: null, status: 204 };
     },

@@ -46,11 +46,16 @@ export async function requireNetwork(engine: ScopedEngine, text: string): Promis
 
 function networkView(network: SessionNetwork, engine: ScopedEngine): Record<string, unknown> {
   const { info } = network;
+  // The workbench is on every session network; it is the server's, not one of the learner's containers.
+  const containers = Object.fromEntries(
+    Object.entries((info.Containers ?? {}) as Record<string, { Name?: string }>).filter(([, member]) => member.Name !== engine.namespace.workbenchName),
+  );
   return JSON.parse(
     engine.namespace.scrub(
       JSON.stringify({
         ...info,
         Name: network.name,
+        Containers: containers,
         Labels: learnerLabels(info.Labels),
         // The bridge's host-side name and the sandbox's options are the server's business.
         Options: {},
@@ -139,11 +144,11 @@ export const NETWORK_ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'DELETE',
     path: '/networks/{id}',
-    async handle({ engine, docker, query, params }) {
+    async handle({ engine, query, params }) {
       parseQuery(querySchema({}), query);
       const network = await requireNetwork(engine, params.id!);
       if (network.name === SESSION_NETWORK_DISPLAY_NAME) throw new BoundaryError(403, 'bridge is a pre-defined network and cannot be removed');
-      await docker.getNetwork(network.info.Id).remove();
+      await engine.removeLearnerNetwork(network.info.Id);
       return { json: null, status: 204 };
     },
   },
@@ -178,11 +183,11 @@ export const NETWORK_ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'POST',
     path: '/networks/prune',
-    async handle({ engine, docker, query }) {
+    async handle({ engine, query }) {
       const { filters } = parseQuery(querySchema({ filters: z.string().optional() }), query);
       onlyFilters(parseFilters(filters), []);
       const made = (await sessionNetworks(engine)).filter((network) => network.name !== SESSION_NETWORK_DISPLAY_NAME);
-      const deleted = await pruneEach(made, (network) => docker.getNetwork(network.info.Id).remove(), (network) => network.name);
+      const deleted = await pruneEach(made, (network) => engine.removeLearnerNetwork(network.info.Id), (network) => network.name);
       return { json: { NetworksDeleted: deleted } };
     },
   },

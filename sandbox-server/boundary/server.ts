@@ -7,6 +7,7 @@ import type { BuildQueue } from '../build/queue.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { engineMessage, isEngineDown } from '../engine/errors.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import { WorkspaceBindError } from '../scope/workspace-binds.ts';
 import type { Session } from '../sessions/session.ts';
 import { WORKBENCH_UID } from '../workbench/image.ts';
 import { API_VERSION, BoundaryError, checkVersion, notAllowed, queryOf, sendError, sendJson, splitVersion } from './api.ts';
@@ -131,6 +132,7 @@ export class EngineBoundary {
   /** The error's sentence for the learner; engine errors keep the engine's words, with the namespace gone. */
   #refusal(error: unknown): BoundaryError {
     if (error instanceof BoundaryError) return error;
+    if (error instanceof WorkspaceBindError) return new BoundaryError(403, error.message);
     if (isEngineDown(error)) return new BoundaryError(503, 'the Docker Engine is not answering; try again in a moment');
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 600) {

@@ -10,8 +10,12 @@ export interface PublishedPort {
 }
 
 export interface VolumeMount {
-  /** The learner's volume name. */
+  /** The learner's volume name (empty for the workspace). */
   name: string;
+  /** The workbench's workspace (`-v "$PWD":/app`), not a named volume. */
+  workspace?: boolean;
+  /** A folder or file inside the workspace (`-v "$PWD/site":/usr/share/nginx/html`); '' for all of it. */
+  subpath?: string;
   target: string;
   readOnly: boolean;
 }
@@ -73,6 +77,8 @@ export function containerCreateOptions(
   spec: ContainerSpec,
   namespace: Namespace,
   policy: SandboxPolicy,
+  /** The workspace volume's folder on the host, for binds of part of the workspace. */
+  workspaceDir?: string,
 ): ContainerCreateOptions {
   const limits = policy.container;
   const exposedPorts: Record<string, object> = {};
@@ -103,10 +109,17 @@ export function containerCreateOptions(
       NetworkMode: namespace.networkName,
       PortBindings: {},
       PublishAllPorts: false,
-      Binds: [],
-      Mounts: spec.volumes.map((volume) => ({
+      // A part of the workspace is a bind of its folder in the workspace volume (see scope/workspace-binds.ts).
+      Binds: spec.volumes
+        .filter((volume) => volume.workspace && volume.subpath)
+        .map((volume) => {
+          if (!workspaceDir) throw new Error('a bind of part of the workspace needs the workspace volume\'s folder');
+          return `${workspaceDir}/${volume.subpath}:${volume.target}:${volume.readOnly ? 'ro' : 'rw'}`;
+        }),
+      Mounts: spec.volumes.filter((volume) => !(volume.workspace && volume.subpath)).map((volume) => ({
         Type: 'volume' as const,
-        Source: namespace.volumeName(volume.name),
+        // The workspace lives in a volume named like the workbench (see workbench/container.ts).
+        Source: volume.workspace ? namespace.workbenchName : namespace.volumeName(volume.name),
         Target: volume.target,
         ReadOnly: volume.readOnly,
       })),

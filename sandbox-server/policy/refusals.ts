@@ -34,7 +34,7 @@ export const REFUSALS = {
   devices: "devices can't be passed into containers here",
   securityOptions: 'security options are fixed here',
   mount: "use -v NAME:/path for a named volume; host paths can't be mounted here",
-  hostPath: "host paths can't be mounted here; use a named volume: -v data:/data",
+  hostPath: 'host paths can\'t be mounted here; mount your workspace with -v "$PWD":/app, or use a named volume: -v data:/data',
   volumesFrom: 'share data through a named volume instead: -v data:/data on both containers',
   memory: (policy: SandboxPolicy) => `limits are set by the sandbox: each container gets ${containerLimits(policy)}`,
   memorySwap: 'limits are set by the sandbox: swap equals memory',

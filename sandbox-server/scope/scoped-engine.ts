@@ -8,6 +8,7 @@ import { sessionBridgeName } from './host-firewall.ts';
 import { subnetsFor, type Pool } from './network-pool.ts';
 import { LABEL, type Namespace } from './namespace.ts';
 import { formatReference, looksLikeImageId, parseReference, type ImageReference } from './reference.ts';
+import { startWithWorkspaceBinds } from './workspace-binds.ts';
 
 /** An image as the learner sees it: only the tags in their namespace, shown without it. */
 export interface OwnImage {
@@ -50,7 +51,7 @@ export class ScopedEngine {
   readonly docker: Docker;
   readonly namespace: Namespace;
   readonly #networkPool: Pool;
-  #networkReady = false;
+  #networkReady: Promise<void> | undefined;
   /** The start in flight; the next waits for it (see startContainer). */
   #starting: Promise<unknown> = Promise.resolve();
   /** The quota-checked creation in flight (see oneAtATime). */
@@ -211,7 +212,7 @@ export class ScopedEngine {
       const running = await this.containers({ all: false });
       if (running.some((container) => container.id === id)) return;
       check(running);
-      await this.docker.getContainer(id).start();
+      await startWithWorkspaceBinds(this.docker, this.namespace, id, () => this.docker.getContainer(id).start());
     });
     this.#starting = turn.catch(() => undefined);
     return turn;
@@ -263,8 +264,16 @@ export class ScopedEngine {
   // Network
 
   /** The session's own network: internal, so containers reach each other and the proxy but not the world. */
-  async ensureNetwork(): Promise<void> {
-    if (this.#networkReady) return;
+  /** Makes the session's network once: the workbench and a command may both ask at the same moment. */
+  ensureNetwork(): Promise<void> {
+    this.#networkReady ??= this.#makeNetwork().catch((error: unknown) => {
+      this.#networkReady = undefined;
+      throw error;
+    });
+    return this.#networkReady;
+  }
+
+  async #makeNetwork(): Promise<void> {
     const name = this.namespace.networkName;
     try {
       await this.docker.getNetwork(name).inspect();
@@ -272,7 +281,6 @@ export class ScopedEngine {
       if (!isNotFound(error)) throw error;
       await this.#createNetwork(name);
     }
-    this.#networkReady = true;
   }
 
   async #createNetwork(name: string): Promise<void> {
@@ -283,12 +291,27 @@ export class ScopedEngine {
 
   /**
    * A network a learner makes (`docker network create`, Compose's project network): internal and
-   * labelled like the session's own, on a bridge the host rule covers. Returns its ID.
+   * labelled like the session's own, on a bridge the host rule covers. Returns its ID. The
+   * workbench joins it, as a Docker host reaches every bridge it has: `curl localhost:PORT` in the
+   * workbench must reach a Compose service's published port.
    */
   async createLearnerNetwork(learnerName: string, labels: Record<string, string>): Promise<string> {
     const name = this.namespace.learnerNetworkName(learnerName);
     const seed = createHash('sha256').update(name).digest('hex');
-    return this.#createInternalNetwork(name, seed, labels);
+    const id = await this.#createInternalNetwork(name, seed, labels);
+    await this.docker.getNetwork(id).connect({ Container: this.namespace.workbenchName }).catch(() => undefined);
+    return id;
+  }
+
+  /** Removes a learner's network; the workbench leaves it first, so only the learner's containers can keep it in use. */
+  async removeLearnerNetwork(id: string): Promise<void> {
+    const network = this.docker.getNetwork(id);
+    const info = await network.inspect();
+    const members = Object.values((info.Containers ?? {}) as Record<string, { Name?: string }>);
+    if (members.every((member) => member.Name === this.namespace.workbenchName) && members.length > 0) {
+      await network.disconnect({ Container: this.namespace.workbenchName, Force: true }).catch(() => undefined);
+    }
+    await network.remove();
   }
 
   async #createInternalNetwork(name: string, seed: string, labels: Record<string, string>): Promise<string> {
@@ -324,7 +347,7 @@ export class ScopedEngine {
 
   /** Forget cached engine state, e.g. after the engine restarted. */
   forgetCaches(): void {
-    this.#networkReady = false;
+    this.#networkReady = undefined;
   }
 }
 

@@ -46,7 +46,7 @@ const DOCKERFILE = `FROM debian:bookworm-slim
 ENV LANG=C.UTF-8 TERM=xterm-256color
 RUN apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
-      bash bash-completion ca-certificates curl nano vim-tiny less jq tree procps iproute2 docker-compose \\
+      bash bash-completion ca-certificates curl nano vim-tiny less jq tree procps iproute2 socat docker-compose \\
  && cd /tmp && apt-get download docker.io \\
  && dpkg-deb --fsys-tarfile docker.io_*.deb | tar -x -C / ./usr/bin/docker ./usr/share/bash-completion/completions/docker \\
  && rm -f docker.io_*.deb \\

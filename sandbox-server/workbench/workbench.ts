@@ -12,6 +12,7 @@ import { EngineBoundary } from '../boundary/server.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import type { Session } from '../sessions/session.ts';
 import { workbenchCreateOptions, workspaceVolumeName } from './container.ts';
+import { PortForwards } from './port-forwards.ts';
 import { ShellMarkerFilter, type ShellMarker } from './shell-markers.ts';
 import { readWorkspace, writeWorkspace, type WorkspaceRead } from './workspace-files.ts';
 
@@ -60,6 +61,8 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   readonly container: Docker.Container;
   readonly boundary: EngineBoundary;
   readonly #options: WorkbenchOptions;
+  /** `-p` ports, reachable as localhost inside the workbench. */
+  readonly ports: PortForwards;
   readonly #screen: InstanceType<typeof Terminal>;
   readonly #serializer: InstanceType<typeof SerializeAddon>;
   #attachment: Duplex | undefined;
@@ -76,6 +79,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     this.#options = options;
     this.container = container;
     this.boundary = boundary;
+    this.ports = new PortForwards(options.docker, options.engine, container, (line) => options.log?.(line));
     this.#screen = new Terminal({ cols: this.#cols, rows: this.#rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
     this.#serializer = new SerializeAddon();
     this.#screen.loadAddon(this.#serializer);
@@ -157,6 +161,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   /** Lets go of the shell; with `ended` the session is over and its socket folder goes too. */
   async close(options: { ended?: boolean } = {}): Promise<void> {
     this.#setState('closed');
+    this.ports.close();
     this.#attachment?.destroy();
     await this.boundary.close();
     if (options.ended) await rm(path.dirname(this.boundary.socketPath), { recursive: true, force: true });
@@ -183,6 +188,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     const info = await this.container.inspect();
     if (!info.State.Running) await this.container.start();
     await this.container.resize({ w: this.#cols, h: this.#rows }).catch(() => undefined);
+    await this.ports.start({ reattached: info.State.Running });
   }
 
   /** bash ended (`exit`, Ctrl-D) or the engine stopped it: a new shell starts in the same workbench. */

@@ -135,7 +135,7 @@ describe('containers through the boundary', () => {
     const cases: [string, RegExp][] = [
       ['docker run --privileged busybox true', /privileged mode isn't available here/],
       ['docker run --cap-add SYS_ADMIN busybox true', /extra capabilities can't be added here/],
-      ['docker run -v /etc:/host busybox true', /host paths can't be mounted here; use a named volume/],
+      ['docker run -v /etc:/host busybox true', /host paths can't be mounted here; mount your workspace with -v "\$PWD":\/app, or use a named volume/],
       ['docker run --mount type=bind,source=/,target=/host busybox true', /host paths can't be mounted here/],
       ['docker run --network host busybox true', /containers join your session's private network/],
       ['docker run --pid host busybox true', /host namespaces aren't available here/],

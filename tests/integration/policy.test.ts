@@ -90,7 +90,7 @@ describe('docker run and exec flags that would loosen the sandbox', () => {
     for (const command of hostPaths) {
       const result = await learner.run(command);
       expect(result, command).toEqual({
-        output: "docker: host paths can't be mounted here; use a named volume: -v data:/data\n",
+        output: 'docker: host paths can\'t be mounted here; mount your workspace with -v "$PWD":/app, or use a named volume: -v data:/data\n',
         exitCode: 125,
       });
     }

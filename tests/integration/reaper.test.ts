@@ -53,8 +53,9 @@ describe('the reaper', () => {
   it('ends a session past its idle TTL and removes everything it had, keep tags included', async () => {
     const sandbox = await sandboxWith({ LAYERLAB_SESSION_IDLE_TTL: '1500ms' });
     const idle = await sandbox.newLearner();
-    const active = await sandbox.newLearner();
     const namespace = await populate(idle);
+    // Opened after the set-up, which may take longer than the idle TTL on a busy machine.
+    const active = await sandbox.newLearner();
     await active.ok('docker volume create mine');
     const session = sandbox.server.context.store.get(idle.sessionId)!;
     const store = sandbox.server.context.store;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSandbox, type TestSandbox, type TtyTerminal } from '../support/sandbox.ts';
-import { plain } from '../support/terminal-text.ts';
+import { startTestSandbox, type Learner, type TestSandbox, type TtyTerminal } from '../support/sandbox.ts';
+import { eventually, plain } from '../support/terminal-text.ts';
+import { openWorkbench } from '../support/workbench.ts';
 
 /**
  * The browser's terminal is a TTY on the session's workbench: a real bash, whose docker is the
@@ -10,6 +11,7 @@ import { plain } from '../support/terminal-text.ts';
 const PROMPT = 'learner@layerlab:~/workspace$ ';
 
 let sandbox: TestSandbox;
+const session = (learner: Learner) => sandbox.server.context.store.get(learner.sessionId)!;
 const terminals: TtyTerminal[] = [];
 beforeAll(async () => {
   sandbox = await startTestSandbox();
@@ -114,5 +116,82 @@ describe('the workbench terminal', () => {
     await terminal.waitFor(PROMPT, { from });
     terminal.type('cat kept.txt\r');
     expect(await terminal.waitForCommandEnd('cat kept.txt')).toBe(0);
+  });
+
+  it('reaches a published port as localhost:PORT, as the learner typed it, until the container stops', async () => {
+    const learner = await sandbox.newLearner({});
+    const terminal = await open(learner);
+    const run = 'docker run -d --name web -p 8080:80 nginx:1.22 > /dev/null && docker port web';
+    terminal.type(`${run}\r`);
+    expect(await terminal.waitForCommandEnd(run, 120_000)).toBe(0);
+    expect(plain(terminal.screen)).toContain('80/tcp -> 0.0.0.0:8080');
+    // A forwarder follows the container's start within moments; a person typing would not see the gap.
+    const fetch = 'for i in $(seq 50); do curl -sf localhost:8080 && break; sleep 0.2; done | grep -o "Welcome to nginx" | head -1';
+    terminal.type(`${fetch}\r`);
+    expect(await terminal.waitForCommandEnd(fetch)).toBe(0);
+    expect(plain(terminal.screen)).toContain('\nWelcome to nginx\n');
+    const stop = 'docker stop -t 1 web > /dev/null; sleep 1; curl -s -o /dev/null -w "%{http_code}\\n" localhost:8080';
+    terminal.type(`${stop}\r`);
+    await terminal.waitForCommandEnd(stop);
+    expect(plain(terminal.screen)).toMatch(/\n000\n/);
+  });
+
+  it('mounts the workspace with -v "$PWD":/app, live both ways, and no other host path', async () => {
+    const learner = await sandbox.newLearner({ 'note.txt': 'from the editor\n' });
+    await learner.ok('docker pull busybox');
+    const terminal = await open(learner);
+    const read = 'docker run --rm -v "$PWD":/app busybox cat /app/note.txt';
+    terminal.type(`${read}\r`);
+    expect(await terminal.waitForCommandEnd(read, 120_000)).toBe(0);
+    expect(plain(terminal.screen)).toContain(`${read}\nfrom the editor\n`);
+    const write = "docker run --rm -v \"$PWD\":/data busybox sh -c 'echo from the container > /data/out.txt'";
+    terminal.type(`${write}\r`);
+    expect(await terminal.waitForCommandEnd(write)).toBe(0);
+    await eventually(async () => terminal.messages.find((message) => message.type === 'files' && message.files['out.txt'] === 'from the container\n'), { what: 'out.txt in the editor' });
+    const escape = 'docker run --rm -v "$PWD/..":/up busybox true; docker run --rm -v /home/learner:/up busybox true';
+    terminal.type(`${escape}\r`);
+    await terminal.waitForCommandEnd(escape);
+    expect(plain(terminal.screen).match(/host paths can't be mounted here/g)).toHaveLength(2);
+  });
+
+  it('mounts a folder or a file of the workspace, as Compose and "$PWD/site" do', async () => {
+    const learner = await sandbox.newLearner({ 'site/index.html': '<h1>mine</h1>\n', 'conf/app.conf': 'port=1\n' });
+    await learner.ok('docker pull busybox');
+    const workbench = await openWorkbench(sandbox.server, learner);
+    const folder = await workbench.run('docker run --rm -v "$PWD/site":/usr/share/nginx/html:ro busybox cat /usr/share/nginx/html/index.html');
+    expect(folder).toEqual({ output: '<h1>mine</h1>\n', exitCode: 0 });
+    const file = await workbench.run('docker run --rm -v "$PWD/conf/app.conf":/etc/app.conf busybox cat /etc/app.conf');
+    expect(file).toEqual({ output: 'port=1\n', exitCode: 0 });
+    const inspect = await workbench.run('docker create --name shown -v "$PWD/site":/srv busybox true >/dev/null && docker inspect -f "{{json .HostConfig.Binds}}" shown');
+    expect(inspect.output).toBe('["/home/learner/workspace/site:/srv:rw"]\n');
+  });
+
+  it('refuses a workspace folder that goes through a symlink, and no swap at the start can win', async () => {
+    const learner = await sandbox.newLearner({ 'site/index.html': 'workspace\n' });
+    await learner.ok('docker pull busybox');
+    const workbench = await openWorkbench(sandbox.server, learner);
+    const linked = await workbench.run('ln -s / rootlink && docker run --rm -v "$PWD/rootlink":/host busybox ls /host');
+    expect(linked.exitCode).not.toBe(0);
+    expect(linked.output).toContain('goes through a symlink');
+    // A learner swaps site for a symlink to / as fast as the shell can, while starting containers that bind it.
+    await workbench.run('(while :; do mv site real; ln -s / site; rm site; mv real site; done) > /dev/null 2>&1 & echo $! > /tmp/swapper');
+    const seen: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      const result = await workbench.run('docker run --rm -v "$PWD/site":/x busybox ls /x 2>&1');
+      seen.push(result.output.trim());
+    }
+    await workbench.run('kill $(cat /tmp/swapper)');
+    // What makes the swap unwinnable: the workspace's writers are paused from before the check until the container has started.
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await workbench.run('docker run --rm -v "$PWD/site":/x busybox true');
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const events = (await sandbox.server.context.docker.getEvents({ since, until, filters: { label: [session(learner).namespace.labelFilter] } } as never)) as unknown as NodeJS.ReadableStream;
+    const lines = (await new Promise<string>((resolve) => { let text = ''; events.on('data', (chunk: Buffer) => (text += chunk)); events.on('end', () => resolve(text)); }))
+      .split('\n').filter(Boolean).map((line) => JSON.parse(line) as { status: string; Actor: { Attributes: { name: string } } });
+    const order = lines.filter((event) => ['pause', 'unpause', 'start'].includes(event.status)).map((event) => `${event.status} ${event.Actor.Attributes.name.startsWith('llw-') ? 'workbench' : 'container'}`);
+    expect(order.slice(-3)).toEqual(['pause workbench', 'start container', 'unpause workbench']);
+    // Each start saw the real folder (or was refused, or found it mid-move); none ever listed the host's root.
+    expect(seen.length).toBe(15);
+    expect(seen.join('\n')).not.toMatch(/\b(proc|sys|etc|usr|var)\b/);
   });
 });

@@ -11,9 +11,13 @@ export function namespaceOfLearner(learner: Learner): string {
 }
 
 export interface NamespaceObjects {
+  /** The learner's containers (not the workbench). */
   containers: Docker.ContainerInfo[];
+  /** The session's workbench container and its workspace volume (`llw-<ns>`), when they exist: the server's, not the learner's. */
+  workbench: string[];
   /** Every tag in the namespace, learner tags (`ll-<ns>/`) and keep tags (`llk-<ns>/`). */
   imageTags: string[];
+  /** The learner's volumes (not the workspace). */
   volumes: string[];
   networks: string[];
 }
@@ -21,12 +25,19 @@ export interface NamespaceObjects {
 export async function objectsOf(docker: Docker, namespace: string): Promise<NamespaceObjects> {
   const filter = { label: [`${LABEL.session}=${namespace}`] };
   const images = await docker.listImages();
+  const workbench = `llw-${namespace}`;
+  const containers = await docker.listContainers({ all: true, filters: filter });
+  const volumes = ((await docker.listVolumes({ filters: filter })).Volumes ?? []).map((volume) => volume.Name);
   return {
-    containers: await docker.listContainers({ all: true, filters: filter }),
+    containers: containers.filter((container) => !container.Names.includes(`/${workbench}`)),
+    workbench: [
+      ...containers.filter((container) => container.Names.includes(`/${workbench}`)).map(() => `container ${workbench}`),
+      ...volumes.filter((name) => name === workbench).map(() => `volume ${workbench}`),
+    ],
     imageTags: images
       .flatMap((image) => image.RepoTags ?? [])
       .filter((tag) => tag.startsWith(`ll-${namespace}/`) || tag.startsWith(`llk-${namespace}/`)),
-    volumes: ((await docker.listVolumes({ filters: filter })).Volumes ?? []).map((volume) => volume.Name),
+    volumes: volumes.filter((name) => name !== workbench),
     networks: (await docker.listNetworks({ filters: filter })).map((network) => network.Name),
   };
 }
@@ -34,6 +45,7 @@ export async function objectsOf(docker: Docker, namespace: string): Promise<Name
 export function isEmpty(objects: NamespaceObjects): boolean {
   return (
     objects.containers.length === 0 &&
+    objects.workbench.length === 0 &&
     objects.imageTags.length === 0 &&
     objects.volumes.length === 0 &&
     objects.networks.length === 0

@@ -1,0 +1,106 @@
+import type Docker from 'dockerode';
+import type { RunningServer } from '../sandbox-server/server.ts';
+import { Learner, type TtyTerminal } from '../tests/support/sandbox.ts';
+import type { Section } from './report.ts';
+import { ms, percentile } from './stats.ts';
+
+/**
+ * The workbench's own figures: keystroke echo at its bash prompt, session ready (POST
+ * /api/session to the first prompt byte on a terminal socket), and memory per idle session,
+ * workbench included, for one session and for many.
+ */
+
+const MiB = 1024 ** 2;
+
+function firstOutput(terminal: TtyTerminal, key: string): Promise<number> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const onMessage = (_data: unknown, isBinary: boolean) => {
+      if (!isBinary) return;
+      terminal.socket.off('message', onMessage);
+      resolve(performance.now() - start);
+    };
+    terminal.socket.on('message', onMessage);
+    terminal.type(key);
+  });
+}
+
+async function promptEcho(learner: Learner, keystrokes: number): Promise<number[]> {
+  const terminal = await learner.tty();
+  try {
+    await terminal.waitFor('$ ');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const samples: number[] = [];
+    for (let i = 0; i < keystrokes; i++) {
+      const key = i % 40 === 39 ? '\x15' : String.fromCharCode(97 + (i % 26));
+      const elapsed = await firstOutput(terminal, key);
+      if (key !== '\x15') samples.push(elapsed);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    terminal.type('\x15');
+    return samples;
+  } finally {
+    terminal.close();
+  }
+}
+
+/** One session from nothing to its first prompt byte, as a browser opens it. */
+async function sessionReady(url: string): Promise<{ elapsed: number; learner: Learner }> {
+  const start = performance.now();
+  const learner = await Learner.open(url);
+  const terminal = await learner.tty();
+  await terminal.waitFor('$ ', { timeoutMs: 60_000 });
+  const elapsed = performance.now() - start;
+  terminal.close();
+  return { elapsed, learner };
+}
+
+async function workbenchMemory(docker: Docker, server: RunningServer): Promise<number> {
+  let total = 0;
+  for (const session of server.context.store.all()) {
+    const stats = (await docker.getContainer(session.namespace.workbenchName).stats({ stream: false })) as unknown as {
+      memory_stats?: { usage?: number; stats?: { inactive_file?: number } };
+    };
+    total += (stats.memory_stats?.usage ?? 0) - (stats.memory_stats?.stats?.inactive_file ?? 0);
+  }
+  return total;
+}
+
+export async function measureWorkbench(server: RunningServer, docker: Docker, options: { keystrokes: number; sessions: number; manySessions: number }): Promise<Section> {
+  const echo = await promptEcho(await Learner.open(server.url), options.keystrokes);
+  // Every session below is idle once open: its bash at the prompt, nothing else running.
+  for (const session of server.context.store.all()) server.context.store.delete(session);
+  await server.reaper.sweep();
+  const ready: number[] = [];
+  for (let i = 0; i < options.sessions; i++) ready.push((await sessionReady(server.url)).elapsed);
+  for (const session of server.context.store.all()) server.context.store.delete(session);
+  await server.reaper.sweep();
+  const rssBefore = process.memoryUsage().rss;
+  await sessionReady(server.url);
+  const oneWorkbench = await workbenchMemory(docker, server);
+  const oneServer = process.memoryUsage().rss - rssBefore;
+  for (let i = 1; i < options.manySessions; i++) await sessionReady(server.url);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const manyWorkbenches = await workbenchMemory(docker, server);
+  const manyServer = process.memoryUsage().rss - rssBefore;
+  for (const session of server.context.store.all()) server.context.store.delete(session);
+  await server.reaper.sweep();
+  const p50 = percentile(echo, 50);
+  const p99 = percentile(echo, 99);
+  const readyP50 = percentile(ready, 50);
+  return {
+    title: 'The workbench',
+    method:
+      `${echo.length} keystrokes typed at the workbench's bash prompt, each timed from send to the first output frame back; ` +
+      `${ready.length} sessions opened one after another, each timed from POST /api/session to the first prompt byte on its terminal socket (there is no warm pool yet, so each starts its workbench); ` +
+      `memory is the workbenches' cgroup usage (less inactive file cache) plus the server's growth in RSS, for one idle session and for ${options.manySessions}.`,
+    rows: [
+      { measure: 'keystroke echo at the prompt, p50', value: ms(p50), budget: '≤ 1 ms', withinBudget: p50 <= 1 },
+      { measure: 'keystroke echo at the prompt, p99', value: ms(p99), budget: '≤ 5 ms', withinBudget: p99 <= 5 },
+      { measure: 'session ready, p50 (cold: no warm pool)', value: ms(readyP50), budget: '≤ 300 ms warm', withinBudget: readyP50 <= 300 },
+      { measure: 'session ready, p95 (cold)', value: ms(percentile(ready, 95)) },
+      { measure: 'memory, one idle session (workbench + server)', value: `${((oneWorkbench + oneServer) / MiB).toFixed(1)} MiB (${(oneWorkbench / MiB).toFixed(1)} in the workbench)` },
+      { measure: `memory, ${options.manySessions} idle sessions (workbenches + server)`, value: `${((manyWorkbenches + manyServer) / MiB).toFixed(0)} MiB (${(manyWorkbenches / MiB).toFixed(0)} in the workbenches)` },
+    ],
+  };
+}
