@@ -3,6 +3,7 @@ import { images } from './images.ts';
 import { checkLessons, newLesson } from './lessons.ts';
 import { serve } from './serve.ts';
 import { runShell } from './shell.ts';
+import { readEnvironment } from '../config/environment.ts';
 
 const USAGE = `Usage: layerlab <command>
 
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'images': {
       const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean' }, 'no-pull': { type: 'boolean' } } });
-      return images({ force: values.force ?? false, pull: !(values['no-pull'] ?? false) && process.env.LAYERLAB_PULL !== '0' });
+      return images({ force: values.force ?? false, pull: !(values['no-pull'] ?? false) && (readEnvironment(process.env).LAYERLAB_PULL ?? true) });
     }
     case 'lessons': {
       const [action, ...args] = rest;

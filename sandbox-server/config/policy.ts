@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { parseBytes, parseDuration } from './units.ts';
+import { readEnvironment } from './environment.ts';
 
 /**
  * The sandbox policy: every limit a learner's session runs under.
@@ -61,76 +61,56 @@ export interface SandboxPolicy {
   baseImages?: string[];
 }
 
-const MINIMAL_CAPABILITIES = ['CHOWN', 'SETUID', 'SETGID', 'FOWNER', 'DAC_OVERRIDE', 'NET_BIND_SERVICE', 'KILL'];
-
 type Env = Record<string, string | undefined>;
 
-function read<T>(env: Env, name: string, fallback: T, parse: (text: string) => T): T {
-  const text = env[name];
-  if (text === undefined || text.trim() === '') return fallback;
-  try {
-    return parse(text);
-  } catch (error) {
-    throw new Error(`${name}: ${(error as Error).message}`);
-  }
-}
-
-function positiveNumber(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`"${text}" is not a positive number`);
-  return value;
-}
-
-const positiveInteger = (text: string) => Math.floor(positiveNumber(text));
-
+/** The policy from the environment (config/environment.ts reads and checks every variable). */
 export function policyFromEnv(env: Env = process.env): SandboxPolicy {
+  const e = readEnvironment(env);
   const cores = os.availableParallelism();
-  const containerCpus = read(env, 'LAYERLAB_CONTAINER_CPUS', 0.5, positiveNumber);
-  const buildCpus = read(env, 'LAYERLAB_BUILD_CPUS', 0.5, positiveNumber);
-  const buildConcurrency = read(env, 'LAYERLAB_BUILD_CONCURRENCY', cores, positiveInteger);
+  const containerCpus = e.LAYERLAB_CONTAINER_CPUS;
+  const buildCpus = e.LAYERLAB_BUILD_CPUS;
+  const buildConcurrency = e.LAYERLAB_BUILD_CONCURRENCY ?? cores;
   return {
     container: {
-      memoryBytes: read(env, 'LAYERLAB_CONTAINER_MEMORY', 256 * 1024 ** 2, parseBytes),
+      memoryBytes: e.LAYERLAB_CONTAINER_MEMORY,
       nanoCpus: Math.round(containerCpus * 1e9),
-      pids: read(env, 'LAYERLAB_CONTAINER_PIDS', 128, positiveInteger),
-      logMaxBytes: read(env, 'LAYERLAB_CONTAINER_LOG_MAX', 1024 ** 2, parseBytes),
-      capabilities: read(env, 'LAYERLAB_CONTAINER_CAPABILITIES', MINIMAL_CAPABILITIES, (text) =>
-        text.split(',').map((cap) => cap.trim().toUpperCase()).filter(Boolean),
-      ),
+      pids: e.LAYERLAB_CONTAINER_PIDS,
+      logMaxBytes: e.LAYERLAB_CONTAINER_LOG_MAX,
+      capabilities: e.LAYERLAB_CONTAINER_CAPABILITIES.map((capability) => capability.toUpperCase()),
     },
     build: {
-      memoryBytes: read(env, 'LAYERLAB_BUILD_MEMORY', 512 * 1024 ** 2, parseBytes),
+      memoryBytes: e.LAYERLAB_BUILD_MEMORY,
       cpuQuota: Math.round(buildCpus * 100_000),
-      pids: read(env, 'LAYERLAB_BUILD_PIDS', 256, positiveInteger),
-      timeoutMs: read(env, 'LAYERLAB_BUILD_TIMEOUT', 5 * 60_000, parseDuration),
+      pids: e.LAYERLAB_BUILD_PIDS,
+      timeoutMs: e.LAYERLAB_BUILD_TIMEOUT,
       globalConcurrency: buildConcurrency,
-      perAddress: read(env, 'LAYERLAB_BUILDS_PER_ADDRESS', Math.max(1, buildConcurrency - 1), positiveInteger),
-      contextMaxFiles: read(env, 'LAYERLAB_CONTEXT_MAX_FILES', 200, positiveInteger),
-      contextMaxBytes: read(env, 'LAYERLAB_CONTEXT_MAX_BYTES', 8 * 1024 ** 2, parseBytes),
-      fileMaxBytes: read(env, 'LAYERLAB_FILE_MAX_BYTES', 1024 ** 2, parseBytes),
-      imageMaxBytes: read(env, 'LAYERLAB_IMAGE_MAX_BYTES', 2 * 1024 ** 3, parseBytes),
+      perAddress: e.LAYERLAB_BUILDS_PER_ADDRESS ?? Math.max(1, buildConcurrency - 1),
+      contextMaxFiles: e.LAYERLAB_CONTEXT_MAX_FILES,
+      contextMaxBytes: e.LAYERLAB_CONTEXT_MAX_BYTES,
+      fileMaxBytes: e.LAYERLAB_FILE_MAX_BYTES,
+      imageMaxBytes: e.LAYERLAB_IMAGE_MAX_BYTES,
     },
     quotas: {
-      runningContainers: read(env, 'LAYERLAB_MAX_RUNNING_CONTAINERS', 5, positiveInteger),
-      containers: read(env, 'LAYERLAB_MAX_CONTAINERS', 20, positiveInteger),
-      images: read(env, 'LAYERLAB_MAX_IMAGES', 10, positiveInteger),
-      volumes: read(env, 'LAYERLAB_MAX_VOLUMES', 10, positiveInteger),
-      networks: read(env, 'LAYERLAB_MAX_NETWORKS', 3, positiveInteger),
+      runningContainers: e.LAYERLAB_MAX_RUNNING_CONTAINERS,
+      containers: e.LAYERLAB_MAX_CONTAINERS,
+      images: e.LAYERLAB_MAX_IMAGES,
+      volumes: e.LAYERLAB_MAX_VOLUMES,
+      networks: e.LAYERLAB_MAX_NETWORKS,
       buildsPerSession: 1,
     },
     sessions: {
-      idleTtlMs: read(env, 'LAYERLAB_SESSION_IDLE_TTL', 30 * 60_000, parseDuration),
-      hardTtlMs: read(env, 'LAYERLAB_SESSION_HARD_TTL', 2 * 3_600_000, parseDuration),
-      max: read(env, 'LAYERLAB_MAX_SESSIONS', 200, positiveInteger),
-      perAddress: read(env, 'LAYERLAB_SESSIONS_PER_ADDRESS', 20, positiveInteger),
-      perAddressPerHour: read(env, 'LAYERLAB_SESSIONS_PER_ADDRESS_PER_HOUR', 300, positiveInteger),
-      unopenedTtlMs: read(env, 'LAYERLAB_SESSION_UNOPENED_TTL', 5 * 60_000, parseDuration),
+      idleTtlMs: e.LAYERLAB_SESSION_IDLE_TTL,
+      hardTtlMs: e.LAYERLAB_SESSION_HARD_TTL,
+      max: e.LAYERLAB_MAX_SESSIONS,
+      perAddress: e.LAYERLAB_SESSIONS_PER_ADDRESS,
+      perAddressPerHour: e.LAYERLAB_SESSIONS_PER_ADDRESS_PER_HOUR,
+      unopenedTtlMs: e.LAYERLAB_SESSION_UNOPENED_TTL,
     },
     terminal: {
-      outputCapBytes: read(env, 'LAYERLAB_OUTPUT_CAP', 512 * 1024, parseBytes),
-      interactiveBytesPerSecond: read(env, 'LAYERLAB_TTY_BYTES_PER_SECOND', 1024 ** 2, parseBytes),
+      outputCapBytes: e.LAYERLAB_OUTPUT_CAP,
+      interactiveBytesPerSecond: e.LAYERLAB_TTY_BYTES_PER_SECOND,
       historyLength: 500,
     },
-    reaperIntervalMs: read(env, 'LAYERLAB_REAPER_INTERVAL', 60_000, parseDuration),
+    reaperIntervalMs: e.LAYERLAB_REAPER_INTERVAL,
   };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePool, type Pool } from '../scope/network-pool.ts';
+import { readEnvironment } from './environment.ts';
 import { policyFromEnv, type SandboxPolicy } from './policy.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,36 +38,24 @@ export interface ServerConfig {
 type Env = Record<string, string | undefined>;
 
 export function serverConfigFromEnv(env: Env = process.env): ServerConfig {
-  const port = Number(env.PORT ?? 4321);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`PORT: "${env.PORT}" is not a port number`);
-  }
-  const instance = env.LAYERLAB_INSTANCE ?? 'main';
-  if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(instance)) {
-    throw new Error(`LAYERLAB_INSTANCE: "${instance}" must be lowercase letters, digits and dashes`);
-  }
+  const e = readEnvironment(env);
+  const instance = e.LAYERLAB_INSTANCE;
+  const trust = e.LAYERLAB_TRUST_PROXY;
   return {
-    host: env.HOST ?? '127.0.0.1',
-    port,
-    allowedOrigins: (env.LAYERLAB_ALLOWED_ORIGINS ?? '')
-      .split(',')
-      .map((origin) => origin.trim().replace(/\/$/, ''))
-      .filter(Boolean),
-    allowedHosts: list(env.LAYERLAB_ALLOWED_HOSTS),
-    trustProxy: env.LAYERLAB_TRUST_PROXY === undefined || env.LAYERLAB_TRUST_PROXY === '' || env.LAYERLAB_TRUST_PROXY === '0' ? false : env.LAYERLAB_TRUST_PROXY === '1' ? true : list(env.LAYERLAB_TRUST_PROXY),
+    host: e.HOST,
+    port: e.PORT,
+    allowedOrigins: (e.LAYERLAB_ALLOWED_ORIGINS ?? []).map((origin) => (origin.endsWith('/') ? origin.slice(0, -1) : origin)),
+    allowedHosts: e.LAYERLAB_ALLOWED_HOSTS ?? [],
+    trustProxy: trust === undefined || trust === '0' ? false : trust === '1' ? true : trust.split(',').map((item) => item.trim()).filter(Boolean),
     instance,
-    stateDir: path.resolve(env.LAYERLAB_STATE_DIR ?? path.join(PROJECT_ROOT, '.layerlab', instance)),
-    logDir: path.resolve(env.LAYERLAB_LOG_DIR ?? path.join(PROJECT_ROOT, '.layerlab', 'logs')),
-    siteDir: path.resolve(env.LAYERLAB_SITE_DIR ?? path.join(PROJECT_ROOT, 'dist')),
-    lessonsDir: path.resolve(env.LAYERLAB_LESSONS_DIR ?? path.join(PROJECT_ROOT, 'lessons')),
-    secureCookies: env.LAYERLAB_SECURE_COOKIES === '1',
-    networkPool: parseNetworkPool(env.LAYERLAB_NETWORK_POOL ?? '10.200.0.0/16'),
+    stateDir: path.resolve(e.LAYERLAB_STATE_DIR ?? path.join(PROJECT_ROOT, '.layerlab', instance)),
+    logDir: path.resolve(e.LAYERLAB_LOG_DIR ?? path.join(PROJECT_ROOT, '.layerlab', 'logs')),
+    siteDir: path.resolve(e.LAYERLAB_SITE_DIR ?? path.join(PROJECT_ROOT, 'dist')),
+    lessonsDir: path.resolve(e.LAYERLAB_LESSONS_DIR ?? path.join(PROJECT_ROOT, 'lessons')),
+    secureCookies: e.LAYERLAB_SECURE_COOKIES ?? false,
+    networkPool: parseNetworkPool(e.LAYERLAB_NETWORK_POOL),
     policy: policyFromEnv(env),
   };
-}
-
-function list(text: string | undefined): string[] {
-  return (text ?? '').split(',').map((item) => item.trim()).filter(Boolean);
 }
 
 function parseNetworkPool(text: string): Pool {

@@ -7,6 +7,7 @@ import { WORKBENCH_IMAGE } from '../workbench/image.ts';
 import { ensureEngine } from './provision.ts';
 import { checkRuncFixed } from './runc-check.ts';
 import { checkEngineEnforcesLimits, engineDefaultsToNoNewPrivileges } from './selftest.ts';
+import { readEnvironment } from '../config/environment.ts';
 
 /**
  * Everything the sandbox needs from the machine before it serves anyone: an engine that answers,
@@ -16,7 +17,7 @@ import { checkEngineEnforcesLimits, engineDefaultsToNoNewPrivileges } from './se
  */
 export async function prepareEngine(config: ServerConfig, log: (line: string) => void): Promise<Docker> {
   const docker = await ensureEngine({ logDir: config.logDir, log });
-  await ensureCatalogue(docker, { log, pull: process.env.LAYERLAB_PULL !== '0' });
+  await ensureCatalogue(docker, { log, pull: readEnvironment(process.env).LAYERLAB_PULL ?? true });
   await ensureServerImages(docker, [WORKBENCH_IMAGE], { log });
   await checkEngineEnforcesLimits(docker, config.policy, 'busybox:latest');
   if (!(await engineDefaultsToNoNewPrivileges(docker, 'busybox:latest'))) {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { readEnvironment } from '../config/environment.ts';
 
 /** Where Debian packages come from: the archive (suite, suite-updates) and the security archive. */
 export interface DebianMirrors {
@@ -26,7 +27,7 @@ export async function hostDebianMirrors(env: NodeJS.ProcessEnv = process.env): P
     found = { ...mirrorsFrom(sources), ...found };
   }
   return {
-    archive: env.LAYERLAB_DEBIAN_MIRROR || found.archive || DEFAULT_DEBIAN_MIRRORS.archive,
+    archive: readEnvironment(env).LAYERLAB_DEBIAN_MIRROR ?? (found.archive || DEFAULT_DEBIAN_MIRRORS.archive),
     security: found.security || DEFAULT_DEBIAN_MIRRORS.security,
   };
 }

@@ -15,6 +15,7 @@ import { buildStandIn, STAND_IN_LABELS } from './stand-ins.ts';
 import { ensureHostPackages, type HostNeed } from '../engine/host-packages.ts';
 import type { StandInRecipe } from './stand-in-recipe.ts';
 import path from 'node:path';
+import { readEnvironment } from '../config/environment.ts';
 
 export interface EnsureReport {
   /** The image's primary reference, e.g. 'node:18-slim'. */
@@ -91,7 +92,7 @@ async function ensureSerially(docker: Docker, selected: readonly CatalogueImage[
   const force = options.force ?? false;
   const cacheDir = options.cacheDir ?? layerlabCacheDir();
   const log = options.log ?? (() => {});
-  let registryMayAnswer = options.pull ?? process.env.LAYERLAB_PULL !== '0';
+  let registryMayAnswer = options.pull ?? readEnvironment(process.env).LAYERLAB_PULL ?? true;
 
   const listed = await listImages(docker, [...catalogueReferences(), ...selected.flatMap(imageReferences)]);
   const width = Math.max(...[...CATALOGUE, ...selected].map((image) => primaryReference(image).length)) + 2;

@@ -1,4 +1,5 @@
 import type { ImageReference } from '../scope/reference.ts';
+import { readEnvironment } from '../config/environment.ts';
 
 /**
  * The class registry: Debian's docker-registry on the server's own machine. Learners push to and
@@ -11,11 +12,7 @@ import type { ImageReference } from '../scope/reference.ts';
 export const CLASS_REGISTRY = 'localhost:5000';
 
 export function registryPort(env: Record<string, string | undefined> = process.env): number {
-  const port = Number(env.LAYERLAB_REGISTRY_PORT ?? 5000);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`LAYERLAB_REGISTRY_PORT: "${env.LAYERLAB_REGISTRY_PORT}" is not a port number`);
-  }
-  return port;
+  return readEnvironment(env).LAYERLAB_REGISTRY_PORT;
 }
 
 /** The registry as the engine reaches it (the engine allows plain HTTP to localhost). */

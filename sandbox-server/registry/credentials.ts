@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { engineRegistryHost } from './address.ts';
+import { readEnvironment } from '../config/environment.ts';
 
 /**
  * The class registry answers only to a login that only the sandbox server holds. The engine is
@@ -23,7 +24,8 @@ const USERNAME = 'layerlab';
 
 /** Where the registry keeps its layers, its config and its login. */
 export function registryDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.LAYERLAB_REGISTRY_DIR) return path.resolve(env.LAYERLAB_REGISTRY_DIR);
+  const configured = readEnvironment(env).LAYERLAB_REGISTRY_DIR;
+  if (configured) return path.resolve(configured);
   return process.getuid?.() === 0 ? '/var/lib/layerlab/registry' : path.join(os.homedir(), '.local', 'share', 'layerlab', 'registry');
 }
 
