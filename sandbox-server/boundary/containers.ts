@@ -241,6 +241,8 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
   { method: 'GET', path: '/containers/{id}/top', handle: forward('GET', 'top', querySchema({ ps_args: z.string().max(64).regex(/^[a-zA-Z -]*$/).optional() })) },
   { method: 'GET', path: '/containers/{id}/stats', handle: forward('GET', 'stats', querySchema({ stream: raw(8), 'one-shot': raw(8) }), true) },
   { method: 'GET', path: '/containers/{id}/changes', handle: forward('GET', 'changes', querySchema({})) },
+  // docker export: the container's filesystem as a tar, streamed out.
+  { method: 'GET', path: '/containers/{id}/export', handle: forward('GET', 'export', querySchema({})) },
   {
     method: 'POST',
     path: '/containers/{id}/rename',

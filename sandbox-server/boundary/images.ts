@@ -7,7 +7,9 @@ import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from '
 import { pruneOwnImages, removeOwnImage, requireOwnImage, tagOwnImage } from '../scope/image-operations.ts';
 import { isClassRegistry } from '../registry/address.ts';
 import { pullFromClassRegistry, refuseOtherRegistries, refuseOtherRegistryTags } from './registry.ts';
-import type { Endpoint } from './router.ts';
+import type { Endpoint, EndpointContext } from './router.ts';
+import { checkImageQuota } from '../scope/image-operations.ts';
+import { forwardToEngine } from './engine-forward.ts';
 import { learnerLabels } from './listings.ts';
 
 /**
@@ -15,6 +17,59 @@ import { learnerLabels } from './listings.ts';
  * the session, with progress shaped like a registry pull; the session's own images are found by
  * their learner tag or ID.
  */
+
+/** `docker import`: a filesystem tar, up to this. */
+const MAX_IMPORT_BYTES = 1024 ** 3;
+
+/**
+ * `docker import FILE NAME`: the tar the CLI uploads becomes one of the session's images, under
+ * its namespaced name and a keep tag, like a commit. `--change` is refused as for a commit.
+ */
+async function importArchive({ engine, engineSocket, policy, query, request, holdStream }: EndpointContext, response: ServerResponse) {
+  const { repo, tag, message, changes } = parseQuery(
+    querySchema({
+      fromSrc: z.literal('-', { error: 'must be - (the archive comes with the request)' }),
+      repo: z.string().max(256).optional(),
+      tag: z.string().max(128).optional(),
+      message: z.string().max(1024).optional(),
+      changes: z.string().max(4096).optional(),
+      platform: z.string().max(64).optional(),
+    }),
+    query,
+  );
+  if (changes) throw new BoundaryError(403, 'import the archive as it is here; set CMD, ENV and the rest in a Dockerfile FROM the imported image');
+  if (!repo) throw new BoundaryError(403, 'name the image an import makes here: docker import FILE NAME:TAG');
+  const ref = referenceOf(tag ? `${repo}:${tag}` : repo);
+  refuseOtherRegistries(ref);
+  await ruled(checkImageQuota(engine, ref, policy.quotas.images));
+  const internal = engine.namespace.imageTag(ref);
+  const colon = internal.lastIndexOf(':');
+  const search = new URLSearchParams({ fromSrc: '-', repo: internal.slice(0, colon), tag: internal.slice(colon + 1), ...(message ? { message } : {}) });
+  await engine.ensureNetwork();
+  let imageId: string | undefined;
+  const release = holdStream();
+  try {
+    await forwardToEngine(engineSocket, 'POST', `/v1.41/images/create?${search}`, response, {
+      upload: request,
+      maxUpload: MAX_IMPORT_BYTES,
+      eachLine: (line) => {
+        if (line.trim() === '') return undefined;
+        const status = (JSON.parse(line) as { status?: unknown }).status;
+        if (typeof status === 'string' && /^sha256:[0-9a-f]{64}$/.test(status)) imageId = status;
+        return engine.namespace.scrub(line);
+      },
+    });
+  } finally {
+    release();
+  }
+  // The session's keep tag too, so the image stays owned after its name moves on.
+  if (imageId) {
+    const keep = engine.namespace.keepTag(`import-${imageId.slice(7, 19)}`);
+    const keepColon = keep.lastIndexOf(':');
+    await engine.docker.getImage(imageId).tag({ repo: keep.slice(0, keepColon), tag: keep.slice(keepColon + 1) });
+  }
+  return { streamed: true } as const;
+}
 
 function progress(response: ServerResponse, lines: object[]): void {
   response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
@@ -26,7 +81,9 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'POST',
     path: '/images/create',
-    async handle({ engine, policy, query }, response) {
+    async handle(context, response) {
+      const { engine, policy, query } = context;
+      if ('fromSrc' in query) return importArchive(context, response);
       const { fromImage, tag } = parseQuery(
         querySchema({ fromImage: z.string().max(512), tag: z.string().max(256).optional(), platform: z.string().max(64).optional() }),
         query,

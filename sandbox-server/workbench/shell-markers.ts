@@ -5,10 +5,10 @@
  * longest real one is dropped rather than buffered.
  */
 
-export type ShellMarker =
-  | { kind: 'start'; command: string }
-  | { kind: 'end'; exitCode: number; command: string }
-  | { kind: 'prompt' };
+type MarkerBody = { kind: 'start'; command: string } | { kind: 'end'; exitCode: number; command: string } | { kind: 'prompt' };
+
+/** A marker, and where in its chunk's output it stood (bytes of output before it). */
+export type ShellMarker = MarkerBody & { at: number };
 
 const ESC = 0x1b;
 const BEL = 0x07;
@@ -62,7 +62,7 @@ export class ShellMarkerFilter {
           if (byte === BEL) {
             const body = Buffer.concat([...this.#body, chunk.subarray(bodyFrom, i)]);
             const marker = parseMarker(body.toString('latin1'));
-            if (marker) markers.push(marker);
+            if (marker) markers.push({ ...marker, at: out.reduce((total, piece) => total + piece.length, 0) } as ShellMarker);
             this.#endBody();
             plainFrom = i + 1;
           } else if (this.#bodyBytes + (i - bodyFrom) > MAX_MARKER_BYTES) {
@@ -93,7 +93,7 @@ export class ShellMarkerFilter {
   }
 }
 
-function parseMarker(body: string): ShellMarker | undefined {
+function parseMarker(body: string): MarkerBody | undefined {
   if (body.startsWith('start;')) return { kind: 'start', command: decodeCommand(body.slice(6)) };
   if (body === 'prompt') return { kind: 'prompt' };
   if (!body.startsWith('end;')) return undefined;

@@ -22,6 +22,8 @@ const { SerializeAddon } = SerializeAddonModule as unknown as typeof import('@xt
 
 /** Lines of scrollback a reattaching terminal gets back. */
 const SCROLLBACK_LINES = 1000;
+/** The longest a Ctrl-C during a flood drops output while waiting for the prompt. */
+const DRAIN_MS = 10_000;
 /** A shell that keeps exiting at once (a broken ~/.bashrc) is not started over forever. */
 const RESTARTS_PER_MINUTE = 5;
 
@@ -71,6 +73,10 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   #restarts: number[] = [];
   #windowStart = 0;
   #windowBytes = 0;
+  /** When output was last held back for going over the rate. */
+  #heldAt = 0;
+  /** After a Ctrl-C during a flood: drop output until the prompt, or until this time. */
+  #drainUntil = 0;
   #cols = 80;
   #rows = 24;
 
@@ -128,7 +134,11 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
 
   /** Keystrokes, as the browser's xterm reports them. */
   input(data: string): void {
+    // Ctrl-C while a flood is being held back: what the program wrote before it died is dropped
+    // up to the next prompt, rather than played out at the terminal's rate.
+    if (data.includes('\x03') && Date.now() - this.#heldAt < 2000) this.#drainUntil = Date.now() + DRAIN_MS;
     this.#attachment?.write(data);
+    if (this.#drainUntil > 0) this.#attachment?.resume();
   }
 
   resize(cols: number, rows: number): void {
@@ -220,9 +230,18 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
 
   #onOutput(stream: Duplex, chunk: Buffer): void {
     const { output, markers } = this.#markers.push(chunk);
+    let shown = output;
+    if (this.#drainUntil > 0) {
+      const prompt = markers.find((marker) => marker.kind !== 'start');
+      if (prompt || Date.now() > this.#drainUntil) {
+        this.#drainUntil = 0;
+        this.#print('[layerlab: output after Ctrl-C skipped]');
+        shown = prompt ? output.subarray(prompt.at) : Buffer.alloc(0);
+      } else shown = Buffer.alloc(0);
+    }
     for (const marker of markers) this.#onMarker(marker);
-    if (output.length > 0) this.#onText(output);
-    this.#holdToRate(stream, chunk.length);
+    if (shown.length > 0) this.#onText(shown);
+    if (this.#drainUntil === 0) this.#holdToRate(stream, chunk.length);
   }
 
   /**
@@ -237,6 +256,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     }
     this.#windowBytes += bytes;
     if (this.#windowBytes >= this.#options.policy.terminal.interactiveBytesPerSecond) {
+      this.#heldAt = now;
       stream.pause();
       setTimeout(() => stream.resume(), 1000 - (now - this.#windowStart)).unref();
     }

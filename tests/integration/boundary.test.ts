@@ -413,6 +413,32 @@ describe('copying, committing and following events through the boundary', () => 
 });
 
 describe('image archives through the boundary', () => {
+  it('exports a container and imports the archive as one of the session\'s images', async () => {
+    const script = [
+      'docker create --name exported busybox >/dev/null && docker export exported > fs.tar && tar -tf fs.tar | grep -c "^bin/busybox$"',
+      'docker import fs.tar flat:v1 | grep -c "^sha256:"',
+      'docker images flat --format "{{.Repository}}:{{.Tag}}"',
+      'docker run --rm flat:v1 /bin/echo from the imported image',
+      'docker import --change "CMD [\\"sh\\"]" fs.tar changed 2>&1; echo "exit $?"',
+      'docker import fs.tar 2>&1; echo "exit $?"',
+      'docker rm exported >/dev/null && docker rmi flat:v1 >/dev/null && echo cleaned',
+    ].join(' && ');
+    const { output, exitCode } = await workbench.run(script);
+    expect(exitCode, output).toBe(0);
+    expect(output.split('\n')).toEqual([
+      '1',
+      '1',
+      'flat:v1',
+      'from the imported image',
+      'Error response from daemon: import the archive as it is here; set CMD, ENV and the rest in a Dockerfile FROM the imported image',
+      'exit 1',
+      'Error response from daemon: name the image an import makes here: docker import FILE NAME:TAG',
+      'exit 1',
+      'cleaned',
+      '',
+    ]);
+  });
+
   it('saves and loads images under the names the learner knows, and loads only into the session', async () => {
     const script = [
       'docker tag napper saved:v1 && docker save saved:v1 -o saved.tar && echo saved',

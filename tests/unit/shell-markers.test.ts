@@ -9,8 +9,9 @@ function run(chunks: string[]): { output: string; markers: ShellMarker[] } {
   const markers: ShellMarker[] = [];
   for (const chunk of chunks) {
     const result = filter.push(Buffer.from(chunk, 'latin1'));
+    // Each marker's offset is within its own chunk's output; the tests compare kinds and texts.
+    markers.push(...result.markers.map(({ at: _at, ...marker }) => marker as ShellMarker));
     output += result.output.toString('latin1');
-    markers.push(...result.markers);
   }
   return { output, markers };
 }
@@ -45,6 +46,13 @@ describe('the shell marker filter', () => {
 
   it('reports a command without the space a completion left after it', () => {
     expect(run([end(0, 'docker stop web ')]).markers).toEqual([{ kind: 'end', exitCode: 0, command: 'docker stop web' }]);
+  });
+
+  it("tells where in the chunk's output each marker stood", () => {
+    const filter = new ShellMarkerFilter();
+    const { output, markers } = filter.push(Buffer.from(`before\x1b]6973;prompt\x07after${end(1, 'x')}!`, 'latin1'));
+    expect(output.toString()).toBe('beforeafter!');
+    expect(markers.map((marker) => marker.at)).toEqual([6, 11]);
   });
 
   it('ignores a malformed marker', () => {
