@@ -10,6 +10,7 @@ import { checkImageQuota } from '../scope/image-operations.ts';
 import type { OwnContainer, ScopedEngine } from '../scope/scoped-engine.ts';
 import { BoundaryError, pruneEach, referenceOf, ruled } from './api.ts';
 import { readCreateRequest } from './container-create.ts';
+import { ruledChanges } from './commit-changes.ts';
 import { requireNetwork } from './networks.ts';
 import { refuseOtherRegistries } from './registry.ts';
 import { forwardToEngine, hijackEngine } from './engine-forward.ts';
@@ -279,6 +280,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'POST',
     path: '/commit',
+    lists: ['changes'],
     async handle({ engine, docker, policy, query }) {
       const { container: text, repo, tag, comment, author, pause, changes } = parseQuery(
         querySchema({
@@ -288,11 +290,11 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
           comment: z.string().max(1024).optional(),
           author: z.string().max(256).optional(),
           pause: engineBool.optional(),
-          changes: z.string().max(4096).optional(),
+          changes: z.string().max(32 * 1024).optional(),
         }),
         query,
       );
-      if (changes) throw new BoundaryError(403, 'commit the container as it is here; set CMD, ENV and the rest in a Dockerfile FROM the committed image');
+      const changed = ruledChanges(changes);
       // A nameless image would count against no quota; a name makes it one of the session's images.
       if (!repo) throw new BoundaryError(403, 'name the image a commit makes here: docker commit CONTAINER NAME:TAG');
       const container = await requireContainer(engine, text);
@@ -302,7 +304,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       const internal = engine.namespace.imageTag(ref);
       const colon = internal.lastIndexOf(':');
       await engine.ensureNetwork();
-      const result = (await docker.getContainer(container.id).commit({ repo: internal.slice(0, colon), tag: internal.slice(colon + 1), comment, author, pause: pause ?? true })) as { Id: string };
+      const result = (await docker.getContainer(container.id).commit({ repo: internal.slice(0, colon), tag: internal.slice(colon + 1), comment, author, pause: pause ?? true, ...(changed ? { changes: changed } : {}) })) as { Id: string };
       // The session's keep tag too, so the image stays owned after its name moves on.
       const keep = engine.namespace.keepTag(`commit-${result.Id.replace(/^sha256:/, '').slice(0, 12)}`);
       const keepColon = keep.lastIndexOf(':');

@@ -10,6 +10,7 @@ import { pullFromClassRegistry, refuseOtherRegistries, refuseOtherRegistryTags }
 import type { Endpoint, EndpointContext } from './router.ts';
 import { checkImageQuota } from '../scope/image-operations.ts';
 import { forwardToEngine } from './engine-forward.ts';
+import { ruledChanges } from './commit-changes.ts';
 import { learnerLabels } from './listings.ts';
 
 /**
@@ -23,7 +24,7 @@ const MAX_IMPORT_BYTES = 1024 ** 3;
 
 /**
  * `docker import FILE NAME`: the tar the CLI uploads becomes one of the session's images, under
- * its namespaced name and a keep tag, like a commit. `--change` is refused as for a commit.
+ * its namespaced name and a keep tag, like a commit; its `--change`s are reviewed as a commit's.
  */
 async function importArchive({ engine, engineSocket, policy, query, request, holdStream }: EndpointContext, response: ServerResponse) {
   const { repo, tag, message, changes } = parseQuery(
@@ -32,12 +33,12 @@ async function importArchive({ engine, engineSocket, policy, query, request, hol
       repo: z.string().max(256).optional(),
       tag: z.string().max(128).optional(),
       message: z.string().max(1024).optional(),
-      changes: z.string().max(4096).optional(),
+      changes: z.string().max(32 * 1024).optional(),
       platform: z.string().max(64).optional(),
     }),
     query,
   );
-  if (changes) throw new BoundaryError(403, 'import the archive as it is here; set CMD, ENV and the rest in a Dockerfile FROM the imported image');
+  const changed = ruledChanges(changes) ?? [];
   if (!repo) throw new BoundaryError(403, 'name the image an import makes here: docker import FILE NAME:TAG');
   const ref = referenceOf(tag ? `${repo}:${tag}` : repo);
   refuseOtherRegistries(ref);
@@ -45,6 +46,7 @@ async function importArchive({ engine, engineSocket, policy, query, request, hol
   const internal = engine.namespace.imageTag(ref);
   const colon = internal.lastIndexOf(':');
   const search = new URLSearchParams({ fromSrc: '-', repo: internal.slice(0, colon), tag: internal.slice(colon + 1), ...(message ? { message } : {}) });
+  for (const change of changed) search.append('changes', change);
   await engine.ensureNetwork();
   let imageId: string | undefined;
   const release = holdStream();
@@ -81,6 +83,7 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'POST',
     path: '/images/create',
+    lists: ['changes'],
     async handle(context, response) {
       const { engine, policy, query } = context;
       if ('fromSrc' in query) return importArchive(context, response);

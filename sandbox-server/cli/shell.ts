@@ -108,7 +108,9 @@ async function interactiveShell(base: URL, cookie: string): Promise<number> {
       return;
     }
     const message = JSON.parse(data.toString()) as ServerMessage;
-    if (message.type === 'command-end' && message.command === 'exit') socket.close(1000);
+    // The workbench's bash says it is about to run `exit`; the session keeps its workbench (and
+    // starts a new shell in it for the next terminal), but this one is done.
+    if (message.type === 'command-start' && LEAVES_THE_SHELL.test(message.command)) setTimeout(() => socket.close(1000), 200);
   });
   return new Promise((resolve) => {
     socket.on('close', () => {
@@ -120,6 +122,9 @@ async function interactiveShell(base: URL, cookie: string): Promise<number> {
     });
   });
 }
+
+/** `exit`, `exit 3`, `logout`: what leaves an interactive shell. */
+const LEAVES_THE_SHELL = /^(?:exit|logout)(?: +\d{1,3})? *$/;
 
 async function lineShell(base: URL, cookie: string): Promise<number> {
   const socket = await connect(base, cookie, { mode: 'lines' });

@@ -58,10 +58,13 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     return session;
   };
 
-  /** The editor's files reach the shell's before the answer, so the next command sees them. */
+  /**
+   * The editor's files reach the shell's before the answer, so the next command sees them. A
+   * workbench not yet open takes the session's files when it opens.
+   */
   const toWorkbench = async (session: Session, changes: ReadonlyMap<string, string | null>, options: { replace?: boolean } = {}) => {
-    const workbench = await context.workbenches.for(session);
-    await workbench.writeFiles(changes, options);
+    const workbench = await context.workbenches.opened(session);
+    await workbench?.writeFiles(changes, options);
   };
 
   const badRequest = (reply: FastifyReply, error: unknown) => {
@@ -110,10 +113,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
       }
       store.touch(session);
       setSessionCookie(reply, session, config.secureCookies);
-      // The workbench starts with the session; a learner who opens the terminal finds it ready.
-      const opening = context.workbenches.for(session);
       if (replaced) await toWorkbench(session, session.files, { replace: true });
-      else opening.catch((error: Error) => context.log.warn(`workbench of ${session.namespace.id}: ${error.message}`));
       return describe(session, context);
     },
   );

@@ -68,7 +68,13 @@ export class PortForwards {
   update(): void {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      this.#running = this.#running.then(() => this.#reconcile()).catch((error: Error) => this.#log(`port forwards: ${error.message}`));
+      this.#running = this.#running
+        .then(() => this.#reconcile())
+        .catch((error: Error & { statusCode?: number }) => {
+          // A workbench that is gone (the session ending) needs no forwarders.
+          if (error.statusCode === 404 || error.statusCode === 409) this.close();
+          else this.#log(`port forwards: ${error.message}`);
+        });
     }, 50);
     this.#timer.unref();
   }

@@ -218,8 +218,11 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     try {
       await this.#attachAndStart({ replay: false });
     } catch (error) {
-      this.#options.log?.(`workbench ${this.#options.session.namespace.id}: ${(error as Error).message}`);
+      // Gone, or being removed: the session is ending, which is no news.
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409) this.#options.log?.(`workbench ${this.#options.session.namespace.id}: ${(error as Error).message}`);
       this.#setState('closed');
+      this.ports.close();
       this.emit('closed', 'the shell could not be started again');
     }
   }

@@ -38,6 +38,11 @@ export class Workbenches {
     this.socketsDir = path.join(options.stateDir, 's');
   }
 
+  /** The session's workbench if it is open or opening; a write then goes to it, and otherwise its files wait in the session. */
+  opened(session: Session): Promise<Workbench> | undefined {
+    return this.#open.get(session);
+  }
+
   /** The session's workbench, opened (or reattached, after a restart) on first use. */
   for(session: Session): Promise<Workbench> {
     let opening = this.#open.get(session);

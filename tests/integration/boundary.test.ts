@@ -387,14 +387,14 @@ describe('the class registry through the boundary', () => {
 });
 
 describe('copying, committing and following events through the boundary', () => {
-  it('copies files in and out with docker cp, commits a container, and streams the session events only', async () => {
+  it('copies files in and out with docker cp, commits a container (with --change), and streams the session events only', async () => {
     await workbench.write('notes.txt', 'copied in\n');
     const script = [
       'docker run -d --name cpbox busybox sleep 300 >/dev/null',
       'docker cp notes.txt cpbox:/notes.txt && docker exec cpbox cat /notes.txt',
       'docker cp cpbox:/etc/hostname ./hostname.txt && wc -l < hostname.txt',
       'docker commit cpbox committed:v1 >/dev/null && docker run --rm committed:v1 cat /notes.txt',
-      'docker commit --change "CMD ls" cpbox x 2>&1 | tail -n 1',
+      'docker commit --change \'CMD ["cat", "/notes.txt"]\' cpbox withcmd:v1 >/dev/null && docker run --rm withcmd:v1',
       'docker commit cpbox 2>&1 | tail -n 1',
       'docker image inspect --format "{{json .Config.Labels}}" committed:v1',
       'docker stats --no-stream --format "{{.Name}}" cpbox',
@@ -404,7 +404,7 @@ describe('copying, committing and following events through the boundary', () => 
     ].join('\n');
     const { output } = await workbench.run(script);
     expect(output).toBe(
-      "copied in\n1\ncopied in\nError response from daemon: commit the container as it is here; set CMD, ENV and the rest in a Dockerfile FROM the committed image\nError response from daemon: name the image a commit makes here: docker commit CONTAINER NAME:TAG\n{}\ncpbox\n1\n",
+      "copied in\n1\ncopied in\ncopied in\nError response from daemon: name the image a commit makes here: docker commit CONTAINER NAME:TAG\n{}\ncpbox\n1\n",
     );
     const events = await workbench.run('cat /tmp/events');
     // The workbench's own execs (this test's commands) are events of a session object too; they stay out.
@@ -413,15 +413,19 @@ describe('copying, committing and following events through the boundary', () => 
 });
 
 describe('image archives through the boundary', () => {
-  it('exports a container and imports the archive as one of the session\'s images', async () => {
+  it('exports a container and imports the archive as one of the session\'s images, with reviewed --change', async () => {
     const script = [
       'docker create --name exported busybox >/dev/null && docker export exported > fs.tar && tar -tf fs.tar | grep -c "^bin/busybox$"',
       'docker import fs.tar flat:v1 | grep -c "^sha256:"',
       'docker images flat --format "{{.Repository}}:{{.Tag}}"',
       'docker run --rm flat:v1 /bin/echo from the imported image',
-      'docker import --change "CMD [\\"sh\\"]" fs.tar changed 2>&1; echo "exit $?"',
+      'docker import --change "CMD [\\"/bin/echo\\", \\"changed\\"]" --change "ENV GREETING=hi" fs.tar changed:v1 | grep -c "^sha256:"',
+      'docker run --rm changed:v1 && docker inspect -f "{{json .Config.Env}}" changed:v1',
+      'docker import --change "ONBUILD RUN true" fs.tar bad 2>&1; echo "exit $?"',
+      'docker commit --change "WORKDIR /proc/self" exported bad 2>&1; echo "exit $?"',
+      'docker commit --change "ENV X=\\$HOME" exported bad 2>&1; echo "exit $?"',
       'docker import fs.tar 2>&1; echo "exit $?"',
-      'docker rm exported >/dev/null && docker rmi flat:v1 >/dev/null && echo cleaned',
+      'docker rm exported >/dev/null && docker rmi flat:v1 changed:v1 >/dev/null && echo cleaned',
     ].join(' && ');
     const { output, exitCode } = await workbench.run(script);
     expect(exitCode, output).toBe(0);
@@ -430,7 +434,14 @@ describe('image archives through the boundary', () => {
       '1',
       'flat:v1',
       'from the imported image',
-      'Error response from daemon: import the archive as it is here; set CMD, ENV and the rest in a Dockerfile FROM the imported image',
+      '1',
+      'changed',
+      '["GREETING=hi"]',
+      "Error response from daemon: ONBUILD can't be changed by a commit; use one of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR",
+      'exit 1',
+      "Error response from daemon: the working directory can't be under /proc here: it belongs to the kernel; pick a folder such as /app",
+      'exit 1',
+      'Error response from daemon: --change "ENV X=$HOME": variables are not expanded in a change here; write the value out',
       'exit 1',
       'Error response from daemon: name the image an import makes here: docker import FILE NAME:TAG',
       'exit 1',

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { plain } from '../support/terminal-text.ts';
 
 /** The real `layerlab shell` command, as an operator runs it against a server. */
 function layerlabShell(args: string[], input: string, options: { tty?: boolean } = {}): Promise<{ stdout: string; stderr: string; code: number | null }> {
@@ -22,7 +23,7 @@ function layerlabShell(args: string[], input: string, options: { tty?: boolean }
       if (line !== undefined) command.stdin.write(`${line}\r`);
     };
     const timer = setInterval(() => {
-      if (/\$ $/.test(stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''))) typeNext();
+      if (plain(stdout).endsWith('$ ')) typeNext();
     }, 100);
     command.on('close', () => clearInterval(timer));
   } else {
