@@ -190,7 +190,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
     },
   },
   { method: 'POST', path: '/containers/{id}/kill', handle: forward('POST', 'kill', querySchema({ signal: raw(16) })) },
-  { method: 'POST', path: '/containers/{id}/wait', handle: forward('POST', 'wait', querySchema({ condition: z.enum(['not-running', 'next-exit', 'removed']).optional() })) },
+  { method: 'POST', path: '/containers/{id}/wait', handle: forward('POST', 'wait', querySchema({ condition: z.enum(['', 'not-running', 'next-exit', 'removed'], { error: 'must be not-running, next-exit or removed' }).optional() })) },
   { method: 'POST', path: '/containers/{id}/resize', handle: forward('POST', 'resize', querySchema({ h: raw(6), w: raw(6) })) },
   {
     method: 'GET',

@@ -2,7 +2,7 @@ import type { ContainerInspectInfo } from 'dockerode';
 import type { Namespace } from '../scope/namespace.ts';
 import { WORKBENCH_WORKSPACE } from '../workbench/image.ts';
 import type { OwnContainer } from '../scope/scoped-engine.ts';
-import { HOST_PATH_FIELDS, hideHostPaths, learnerLabels, learnerNetworks, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
+import { HOST_PATH_FIELDS, hideHostPaths, learnerLabels, learnerNetworks, PUBLISHED_ON, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
 
 /**
  * `GET /containers/{id}/json` as the session sees it: its names, its image as it named it, the
@@ -14,7 +14,7 @@ export function containerInspect(info: ContainerInspectInfo, container: OwnConta
     (portBindings[`${port.containerPort}/${port.protocol}`] ??= []).push({ HostIp: '', HostPort: String(port.hostPort) });
   }
   const networkPorts: Record<string, { HostIp: string; HostPort: string }[] | null> = { ...(info.NetworkSettings?.Ports ?? {}) };
-  for (const [key, bindings] of Object.entries(portBindings)) networkPorts[key] = bindings.map((binding) => ({ ...binding, HostIp: '0.0.0.0' }));
+  for (const [key, bindings] of Object.entries(portBindings)) networkPorts[key] = bindings.flatMap((binding) => PUBLISHED_ON.map((ip) => ({ ...binding, HostIp: ip })));
   const networks = learnerNetworks(info.NetworkSettings?.Networks, namespace);
   const hostPaths = Object.fromEntries(HOST_PATH_FIELDS.map((field) => [field, '']));
   const shaped = {

@@ -30,11 +30,15 @@ export function learnerNetworks<T>(networks: Record<string, T> | undefined, name
   return named;
 }
 
+/** The addresses Docker shows a published port on: its IPv4 and IPv6 wildcards. */
+export const PUBLISHED_ON = ['0.0.0.0', '::'] as const;
+
 export function containerSummary(container: OwnContainer, namespace: Namespace): Record<string, unknown> {
   const info = container.internal as ContainerInfo & { SizeRw?: number; SizeRootFs?: number };
   const published = new Set(container.ports.map((port) => `${port.containerPort}/${port.protocol}`));
   const ports = [
-    ...container.ports.map((port) => ({ IP: '0.0.0.0', PrivatePort: port.containerPort, PublicPort: port.hostPort, Type: port.protocol })),
+    // On both address families, as Docker 20.10 publishes a port (and lists it) by default.
+    ...container.ports.flatMap((port) => PUBLISHED_ON.map((ip) => ({ IP: ip, PrivatePort: port.containerPort, PublicPort: port.hostPort, Type: port.protocol }))),
     ...(info.Ports ?? [])
       .filter((port) => !published.has(`${port.PrivatePort}/${port.Type}`))
       .map((port) => ({ PrivatePort: port.PrivatePort, Type: port.Type })),

@@ -7,6 +7,7 @@ import { requireContainer } from './containers.ts';
 import { learnerLabels, SESSION_NETWORK_DISPLAY_NAME } from './listings.ts';
 import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
 import type { Endpoint } from './router.ts';
+import { matchesNameFilter } from './filters.ts';
 
 /**
  * Networks: the session's own, shown as `bridge`, and those the learner makes (Compose makes one
@@ -64,6 +65,11 @@ function networkView(network: SessionNetwork, engine: ScopedEngine): Record<stri
   );
 }
 
+/** A filter given no values passes everything; given several, any one of them may match. */
+function oneOf(values: string[] | undefined, matches: (value: string) => boolean): boolean {
+  return values === undefined || values.length === 0 || values.some(matches);
+}
+
 /** Names a learner may give a network: one a bridge, DNS and the namespace prefix can all carry. */
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 
@@ -95,9 +101,10 @@ export const NETWORK_ENDPOINTS: readonly Endpoint[] = [
       const parsed = parseFilters(filters);
       onlyFilters(parsed, ['name', 'id', 'label', 'driver']);
       const matches = (network: SessionNetwork) =>
-        (parsed.get('name') ?? []).every((name) => network.name.includes(name)) &&
-        (parsed.get('id') ?? []).every((id) => network.info.Id.startsWith(id)) &&
-        (parsed.get('driver') ?? []).every((driver) => driver === 'bridge') &&
+        // Several values of one filter are alternatives, as on the engine.
+        oneOf(parsed.get('name'), (name) => matchesNameFilter(network.name, name)) &&
+        oneOf(parsed.get('id'), (id) => network.info.Id.startsWith(id)) &&
+        oneOf(parsed.get('driver'), (driver) => driver === 'bridge') &&
         (parsed.get('label') ?? []).every((label) => {
           const [key, value] = label.split('=', 2) as [string, string | undefined];
           const labels = learnerLabels(network.info.Labels);

@@ -5,6 +5,7 @@ import { BoundaryError, pruneEach } from './api.ts';
 import { learnerLabels } from './listings.ts';
 import { engineBool, onlyFilters, parseFilters, parseQuery, querySchema } from './query.ts';
 import type { Endpoint } from './router.ts';
+import { matchesNameFilter } from './filters.ts';
 
 /** Named volumes: the session's own, under their learner names, within the volume quota. */
 
@@ -37,7 +38,7 @@ export const VOLUME_ENDPOINTS: readonly Endpoint[] = [
       const parsed = parseFilters(filters);
       onlyFilters(parsed, ['name']);
       const names = parsed.get('name') ?? [];
-      const volumes = (await engine.volumes()).filter((volume) => names.length === 0 || names.some((name) => volume.name.includes(name)));
+      const volumes = (await engine.volumes()).filter((volume) => names.length === 0 || names.some((name) => matchesNameFilter(volume.name, name)));
       return { json: { Volumes: volumes.map((volume) => volumeView(volume)), Warnings: null } };
     },
   },

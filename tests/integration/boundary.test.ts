@@ -35,7 +35,7 @@ describe('the Engine API boundary, driven by the real Docker CLI in a workbench'
 
   it("lists the session's containers by the names the learner gave, with the ports as typed", async () => {
     const running = await workbench.run('docker ps --format "{{.Names}} {{.Image}} {{.Ports}}"');
-    expect(running).toEqual({ output: 'web napper 0.0.0.0:8080->80/tcp\n', exitCode: 0 });
+    expect(running).toEqual({ output: 'web napper 0.0.0.0:8080->80/tcp, :::8080->80/tcp\n', exitCode: 0 });
     const all = await workbench.run('docker ps -a --format "{{.Names}}" | sort | tr "\\n" " "');
     expect(all.output).toBe('done web ');
   });
@@ -278,7 +278,7 @@ describe('everything else a tutorial types, through the boundary', () => {
       'docker system df --format "{{.Type}}" | tr "\\n" " "; echo',
     ].join('\n');
     const { output } = await workbench.run(script);
-    expect(output).toBe('1\nbox\n1\n80/tcp -> 0.0.0.0:8080\nImages Containers Local Volumes Build Cache \n');
+    expect(output).toBe('1\nbox\n1\n80/tcp -> 0.0.0.0:8080\n80/tcp -> :::8080\nImages Containers Local Volumes Build Cache \n');
   });
 
   it('makes, lists and removes volumes, and prunes containers and volumes', async () => {
