@@ -71,6 +71,14 @@ export async function measureWorkbench(server: RunningServer, docker: Docker, op
   // Every session below is idle once open: its bash at the prompt, nothing else running.
   for (const session of server.context.store.all()) server.context.store.delete(session);
   await server.reaper.sweep();
+  // Warm: each session takes a workbench the pool started ahead (the pool given time to refill
+  // between sessions, as between learners arriving); then cold, the pool emptied for good.
+  const warm: number[] = [];
+  for (let i = 0; i < options.sessions; i++) {
+    await server.context.warmPool.filled();
+    warm.push((await sessionReady(server.url)).elapsed);
+  }
+  await server.context.warmPool.drain();
   const ready: number[] = [];
   for (let i = 0; i < options.sessions; i++) ready.push((await sessionReady(server.url)).elapsed);
   for (const session of server.context.store.all()) server.context.store.delete(session);
@@ -87,18 +95,20 @@ export async function measureWorkbench(server: RunningServer, docker: Docker, op
   await server.reaper.sweep();
   const p50 = percentile(echo, 50);
   const p99 = percentile(echo, 99);
-  const readyP50 = percentile(ready, 50);
+  const warmP50 = percentile(warm, 50);
   return {
     title: 'The workbench',
     method:
       `${echo.length} keystrokes typed at the workbench's bash prompt, each timed from send to the first output frame back; ` +
-      `${ready.length} sessions opened one after another, each timed from POST /api/session to the first prompt byte on its terminal socket (there is no warm pool yet, so each starts its workbench); ` +
+      `${warm.length} sessions opened one after another, each timed from POST /api/session to the first prompt byte on its terminal socket, first with the warm pool refilled before each (warm), then with it emptied (cold: each starts its workbench); ` +
       `memory is the workbenches' cgroup usage (less inactive file cache) plus the server's growth in RSS, for one idle session and for ${options.manySessions}.`,
     rows: [
       { measure: 'keystroke echo at the prompt, p50', value: ms(p50), budget: '≤ 1 ms', withinBudget: p50 <= 1 },
       { measure: 'keystroke echo at the prompt, p99', value: ms(p99), budget: '≤ 5 ms', withinBudget: p99 <= 5 },
-      { measure: 'session ready, p50 (cold: no warm pool)', value: ms(readyP50), budget: '≤ 300 ms warm', withinBudget: readyP50 <= 300 },
-      { measure: 'session ready, p95 (cold)', value: ms(percentile(ready, 95)) },
+      { measure: 'session ready, warm pool, p50', value: ms(warmP50), budget: '≤ 300 ms', withinBudget: warmP50 <= 300 },
+      { measure: 'session ready, warm pool, p95', value: ms(percentile(warm, 95)) },
+      { measure: 'session ready, cold (no pool), p50', value: ms(percentile(ready, 50)) },
+      { measure: 'session ready, cold (no pool), p95', value: ms(percentile(ready, 95)) },
       { measure: 'memory, one idle session (workbench + server)', value: `${((oneWorkbench + oneServer) / MiB).toFixed(1)} MiB (${(oneWorkbench / MiB).toFixed(1)} in the workbench)` },
       { measure: `memory, ${options.manySessions} idle sessions (workbenches + server)`, value: `${((manyWorkbenches + manyServer) / MiB).toFixed(0)} MiB (${(manyWorkbenches / MiB).toFixed(0)} in the workbenches)` },
     ],

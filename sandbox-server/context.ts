@@ -8,6 +8,7 @@ import { ScopedEngine } from './scope/scoped-engine.ts';
 import type { Session } from './sessions/session.ts';
 import { SessionStore } from './sessions/store.ts';
 import type { Services } from './terminal/command.ts';
+import { WarmPool } from './workbench/warm-pool.ts';
 import { Workbenches } from './workbench/workbenches.ts';
 
 /** Everything the HTTP routes, the terminal and the reaper share for the life of the server. */
@@ -21,6 +22,8 @@ export interface SandboxContext {
   engineFor(session: Session): ScopedEngine;
   /** Each session's workbench: its shell, its boundary, its workspace. */
   workbenches: Workbenches;
+  /** Workbenches started ahead of learners. */
+  warmPool: WarmPool;
 }
 
 export function createSandboxContext(options: {
@@ -45,11 +48,21 @@ export function createSandboxContext(options: {
     }
     return engine;
   };
+  const workbenches = new Workbenches({ docker, store, buildQueue, stateDir: config.stateDir, engineFor, policyFor, log: options.log });
   return {
     ...options,
     store,
     services: { docker, policy: config.policy, buildQueue, lastBuilds: new WeakMap(), policyFor },
     engineFor,
-    workbenches: new Workbenches({ docker, store, buildQueue, stateDir: config.stateDir, engineFor, policyFor, log: options.log }),
+    workbenches,
+    warmPool: new WarmPool({
+      docker,
+      size: config.warmWorkbenches,
+      instance: config.instance,
+      policy: config.policy,
+      socketsDir: workbenches.socketsDir,
+      networkPool: config.networkPool,
+      log: options.log,
+    }),
   };
 }

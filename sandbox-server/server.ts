@@ -38,11 +38,13 @@ export async function startServer(config: ServerConfig, docker: Docker, log: Log
       store: context.store,
       instance: config.instance,
       holdsLease: () => lease.held,
+      isWarm: (namespace) => context.warmPool.holds(namespace),
       hardTtlMs: config.policy.sessions.hardTtlMs,
       log,
     });
     await reaper.sweep();
     reaper.start(config.policy.reaperIntervalMs);
+    context.warmPool.fill();
     const app = await buildApp(context);
     const address = await app.listen({ host: config.host, port: config.port });
     return {
@@ -53,6 +55,9 @@ export async function startServer(config: ServerConfig, docker: Docker, log: Log
       lease,
       async close(options = {}) {
         reaper.stop();
+        // A server that won't come back takes its warm workbenches with it; one that restarts leaves them to its next reaper.
+        if (options.forget) await context.warmPool.drain();
+        else context.warmPool.close();
         await app.close();
         await context.workbenches.detachAll();
         context.store.flush();

@@ -28,6 +28,8 @@ async function checkLessonsWith(ids: string[], stateDir: string): Promise<number
   const config = serverConfigFromEnv({
     ...process.env,
     LAYERLAB_INSTANCE: process.env.LAYERLAB_INSTANCE ?? `lessons-${randomBytes(4).toString('hex')}`,
+    // The proof runs each lesson through lines mode, which needs no workbench ahead of time.
+    LAYERLAB_WARM_WORKBENCHES: '0',
     LAYERLAB_STATE_DIR: stateDir,
   });
   const library = new LessonLibrary(config.lessonsDir);

@@ -56,6 +56,11 @@ const count = parsed((text) => {
   if (!Number.isFinite(value) || value <= 0) throw new Error(`"${text}" is not a positive number`);
   return Math.floor(value);
 });
+const whole = parsed((text) => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`"${text}" is not a whole number`);
+  return value;
+});
 const list = z.string().transform((text) => text.split(',').map((item) => item.trim()).filter(Boolean));
 const flag = z.string().transform((text) => text === '1');
 const port = parsed((text) => {
@@ -101,6 +106,7 @@ export const ENVIRONMENT = z.object({
   LAYERLAB_TTY_BYTES_PER_SECOND: limits(bytes, { text: '1m' }, "Output rate of the workbench's terminal; a faster program is slowed (the server stops reading it for the rest of the second), and nothing is lost"),
   LAYERLAB_REAPER_INTERVAL: limits(duration, { text: '60s' }, 'How often expired sessions and orphaned objects are removed'),
 
+  LAYERLAB_WARM_WORKBENCHES: server(whole, { text: '2' }, "Workbenches kept started ahead of learners, so a new session's first prompt comes at once; `0` starts each when its terminal first opens"),
   PORT: server(port, { text: '4321' }, 'Where the site and the sandbox listen'),
   HOST: server(z.string(), { text: '127.0.0.1' }, 'The address the site and the sandbox listen on'),
   LAYERLAB_ALLOWED_ORIGINS: server(list, { computed: "(the page's own origin)" }, 'Comma-separated origins allowed to open the terminal, when served behind a proxy under another name'),

@@ -32,6 +32,8 @@ export interface ServerConfig {
   secureCookies: boolean;
   /** Where session networks take their /28 subnets from. */
   networkPool: Pool;
+  /** Workbenches kept started ahead of learners (workbench/warm-pool.ts). */
+  warmWorkbenches: number;
   policy: SandboxPolicy;
 }
 
@@ -54,6 +56,7 @@ export function serverConfigFromEnv(env: Env = process.env): ServerConfig {
     lessonsDir: path.resolve(e.LAYERLAB_LESSONS_DIR ?? path.join(PROJECT_ROOT, 'lessons')),
     secureCookies: e.LAYERLAB_SECURE_COOKIES ?? false,
     networkPool: parseNetworkPool(e.LAYERLAB_NETWORK_POOL),
+    warmWorkbenches: e.LAYERLAB_WARM_WORKBENCHES,
     policy: policyFromEnv(env),
   };
 }

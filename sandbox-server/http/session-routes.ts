@@ -96,7 +96,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
       let session = sessionFromRequest(request, store);
       if (!session) {
         try {
-          session = store.create(new Map(), undefined, request.ip);
+          session = store.create(new Map(), undefined, request.ip, context.warmPool.take());
         } catch (error) {
           if (error instanceof SessionLimitError) return reply.code(error instanceof AddressLimitError ? 429 : 503).send({ error: error.message });
           throw error;

@@ -28,8 +28,19 @@ export class Reaper {
   readonly #log: Logger;
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<ReapReport> | undefined;
+  readonly #isWarm: (namespace: string) => boolean;
 
-  constructor(options: { docker: Docker; store: SessionStore; instance: string; holdsLease: () => boolean; hardTtlMs: number; log: Logger }) {
+  constructor(options: {
+    docker: Docker;
+    store: SessionStore;
+    instance: string;
+    holdsLease: () => boolean;
+    /** A namespace the warm pool made for a session not yet opened: live, though no session has it. */
+    isWarm?: (namespace: string) => boolean;
+    hardTtlMs: number;
+    log: Logger;
+  }) {
+    this.#isWarm = options.isWarm ?? (() => false);
     this.#docker = options.docker;
     this.#store = options.store;
     this.#instance = options.instance;
@@ -121,7 +132,10 @@ export class Reaper {
     const expires = Number(labels[LABEL.expires]);
     if (Number.isFinite(expires) && expires <= now) return true;
     const owner = labels[LABEL.instance];
-    if (owner === this.#instance) return this.#holdsLease() && !this.#store.byNamespace(labels[LABEL.session]!);
+    if (owner === this.#instance) {
+      const namespace = labels[LABEL.session]!;
+      return this.#holdsLease() && !this.#store.byNamespace(namespace) && !this.#isWarm(namespace);
+    }
     const lease = owner === undefined ? undefined : leases.get(owner);
     if (!lease || lease.alive) return false;
     return now - (lease.goneSince ?? now) > (lease.idleTtlMs ?? this.#hardTtlMs);

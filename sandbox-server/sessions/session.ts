@@ -17,6 +17,8 @@ export interface SessionRecord {
   terminalOpenedAt?: number;
   files: WorkspaceFiles;
   lessonId?: string;
+  /** The session took a workbench from the warm pool that has not had its files yet. */
+  workbenchUnseeded?: boolean;
   /** Terminal history for the up arrow and `history`. */
   history: string[];
   /** Every command the learner finished, for "the learner ran …" checks. */

@@ -5,6 +5,7 @@ import type { SandboxPolicy } from '../config/policy.ts';
 import { namespaceOf } from '../scope/namespace.ts';
 import { Session, type SessionRecord } from './session.ts';
 import { filesFromObject, filesToObject, type WorkspaceFiles } from './workspace.ts';
+import type { WarmEntry } from '../workbench/warm-pool.ts';
 
 export class SessionLimitError extends Error {}
 /** The client's address holds its share of the seats; other addresses may still get one. */
@@ -43,7 +44,8 @@ export class SessionStore {
     }
   }
 
-  create(files: WorkspaceFiles = new Map(), lessonId?: string, address?: string): Session {
+  /** A new session; `warm` is a namespace from the warm pool, whose workbench is already running. */
+  create(files: WorkspaceFiles = new Map(), lessonId?: string, address?: string, warm?: WarmEntry): Session {
     if (this.#sessions.size >= this.#policy.sessions.max) {
       throw new SessionLimitError('this server is full: every learner seat is taken; try again later');
     }
@@ -58,10 +60,12 @@ export class SessionStore {
     const session = new Session(
       {
         id,
-        namespace: namespaceOf(id),
+        namespace: warm?.namespace ?? namespaceOf(id),
         createdAt: now,
         lastSeenAt: now,
-        expiresAt: now + this.#policy.sessions.hardTtlMs,
+        // Never past the expiry its objects carry (a warm entry's was set when it was made).
+        expiresAt: Math.min(now + this.#policy.sessions.hardTtlMs, warm?.expiresAt ?? Infinity),
+        ...(warm ? { workbenchUnseeded: true } : {}),
         address,
         files: new Map(files),
         lessonId,

@@ -114,7 +114,11 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
       }
       const workbench = new Workbench(options, container, boundary);
       await workbench.#attachAndStart({ replay: existing?.State.Running === true });
-      if (!existing) await workbench.writeFiles(session.files, { replace: true });
+      // A new workbench, or one the warm pool made for nobody in particular, gets the session's files.
+      if (!existing || session.record.workbenchUnseeded) {
+        await workbench.writeFiles(session.files, { replace: true });
+        delete session.record.workbenchUnseeded;
+      }
       return workbench;
     } catch (error) {
       await boundary.close();

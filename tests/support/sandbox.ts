@@ -40,6 +40,9 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
     LAYERLAB_INSTANCE: instance,
     LAYERLAB_STATE_DIR: stateDir,
     LAYERLAB_SITE_DIR: path.join(stateDir, 'no-site'),
+    // Tests find a learner's objects by the namespace its session ID gives (tests/support/engine.ts);
+    // a warm workbench's namespace is another, so the pool is the warm-pool test's alone.
+    LAYERLAB_WARM_WORKBENCHES: '0',
     ...env,
   });
   const server = await startServer(config, connectEngine(), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
