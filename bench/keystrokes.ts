@@ -16,6 +16,19 @@ function echoOnce(terminal: TtyTerminal, key: string): Promise<number> {
   });
 }
 
+/** Types letters one at a time, each timed to its echo; every 40 keys a Ctrl-U keeps the shell's line short (not timed). */
+export async function typeTimed(terminal: TtyTerminal, keystrokes: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < keystrokes; i++) {
+    const key = i % 40 === 39 ? '\x15' : String.fromCharCode(97 + (i % 26));
+    const elapsed = await echoOnce(terminal, key);
+    if (key !== '\x15') samples.push(elapsed);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  terminal.type('\x15');
+  return samples;
+}
+
 /**
  * Keystroke echo through the whole path a learner's typing takes inside `docker exec -it`: the
  * WebSocket, the server, the workbench's TTY, the real docker CLI, the boundary's exec stream, the
@@ -31,15 +44,8 @@ export async function measureKeystrokeEcho(learner: Learner, keystrokes: number)
     await terminal.waitFor('\x1b[6n');
     terminal.type('\x1b[1;5R');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const samples: number[] = [];
-    for (let i = 0; i < keystrokes; i++) {
-      // Letters, and every 40 keys a Ctrl-U so the shell's line stays short.
-      const key = i % 40 === 39 ? '\x15' : String.fromCharCode(97 + (i % 26));
-      const elapsed = await echoOnce(terminal, key);
-      if (key !== '\x15') samples.push(elapsed);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    terminal.type('\x15exit\r');
+    const samples = await typeTimed(terminal, keystrokes);
+    terminal.type('exit\r');
     const p50 = percentile(samples, 50);
     const p99 = percentile(samples, 99);
     return {

@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import type { RunningServer } from '../sandbox-server/server.ts';
-import { Learner, type TtyTerminal } from '../tests/support/sandbox.ts';
+import { Learner } from '../tests/support/sandbox.ts';
 import type { Section } from './report.ts';
+import { typeTimed } from './keystrokes.ts';
 import { ms, percentile } from './stats.ts';
 
 /**
@@ -12,33 +13,12 @@ import { ms, percentile } from './stats.ts';
 
 const MiB = 1024 ** 2;
 
-function firstOutput(terminal: TtyTerminal, key: string): Promise<number> {
-  return new Promise((resolve) => {
-    const start = performance.now();
-    const onMessage = (_data: unknown, isBinary: boolean) => {
-      if (!isBinary) return;
-      terminal.socket.off('message', onMessage);
-      resolve(performance.now() - start);
-    };
-    terminal.socket.on('message', onMessage);
-    terminal.type(key);
-  });
-}
-
 async function promptEcho(learner: Learner, keystrokes: number): Promise<number[]> {
   const terminal = await learner.tty();
   try {
     await terminal.waitFor('$ ');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const samples: number[] = [];
-    for (let i = 0; i < keystrokes; i++) {
-      const key = i % 40 === 39 ? '\x15' : String.fromCharCode(97 + (i % 26));
-      const elapsed = await firstOutput(terminal, key);
-      if (key !== '\x15') samples.push(elapsed);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    terminal.type('\x15');
-    return samples;
+    return await typeTimed(terminal, keystrokes);
   } finally {
     terminal.close();
   }

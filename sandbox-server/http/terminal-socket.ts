@@ -4,11 +4,11 @@ import type { SandboxContext } from '../context.ts';
 import { ClientMessage, type ServerMessage, type TerminalMode } from '../terminal/protocol.ts';
 import { TerminalSession } from '../terminal/terminal-session.ts';
 import { WorkbenchTerminal } from '../terminal/workbench-terminal.ts';
+import { originAllowed } from './origin.ts';
+import { sessionFromRequest } from './session-cookie.ts';
 
 /** What a socket drives: the workbench's shell (tty) or the imitation (lines). */
 type Terminal = Pick<WorkbenchTerminal, 'input' | 'resize' | 'exec' | 'close'>;
-import { originAllowed } from './origin.ts';
-import { sessionFromRequest } from './session-cookie.ts';
 
 /** Terminals one session may hold open at once (a tab, a second tab, a reconnect in flight). */
 const SOCKETS_PER_SESSION = 3;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../sandbox-server/engine/connect.ts';
 import { WORKBENCH_REFERENCE, WORKBENCH_SOCKET, WORKBENCH_WORKSPACE } from '../../sandbox-server/workbench/image.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
-import { openWorkbench, type TestWorkbench } from '../support/workbench.ts';
+import { openWorkbench, runOnTty, type TestWorkbench } from '../support/workbench.ts';
 
 /**
  * Fidelity: the common command forms of Docker tutorials, each run twice in order, by the same
@@ -198,16 +198,8 @@ let engine: Docker;
 let twin: Docker.Container;
 const results: { form: Form; sandbox: { output: string; exitCode: number }; engine: { output: string; exitCode: number } }[] = [];
 
-async function inTwin(script: string): Promise<{ output: string; exitCode: number }> {
-  // On a TTY, as the workbench side runs (tests/support/workbench.ts): `-it` and line ends behave alike.
-  const exec = await twin.exec({ Cmd: ['bash', '-c', script], AttachStdout: true, AttachStderr: true, Tty: true, WorkingDir: WORKBENCH_WORKSPACE });
-  const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await new Promise((resolve) => stream.on('end', resolve));
-  const { ExitCode } = await exec.inspect();
-  return { output: Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n'), exitCode: ExitCode ?? -1 };
-}
+/** On a TTY, as the workbench side runs: `-it` and line ends behave alike. */
+const inTwin = (script: string) => runOnTty(twin, script, { workingDir: WORKBENCH_WORKSPACE });
 
 beforeAll(async () => {
   engine = connectEngine();

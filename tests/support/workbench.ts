@@ -17,6 +17,17 @@ export interface TestWorkbench {
   write(path: string, content: string): Promise<void>;
 }
 
+/** Runs a bash script in a container on a TTY, as a terminal shows its output (line ends as \n). */
+export async function runOnTty(container: Docker.Container, script: string, options: { workingDir?: string } = {}): Promise<{ output: string; exitCode: number }> {
+  const exec = await container.exec({ Cmd: ['bash', '-c', script], AttachStdout: true, AttachStderr: true, Tty: true, WorkingDir: options.workingDir });
+  const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await new Promise((resolve) => stream.on('end', resolve));
+  const { ExitCode } = await exec.inspect();
+  return { output: Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n'), exitCode: ExitCode ?? -1 };
+}
+
 export async function openWorkbench(server: RunningServer, learner: Learner): Promise<TestWorkbench> {
   const { context } = server;
   const session = context.store.get(learner.sessionId);
@@ -25,15 +36,7 @@ export async function openWorkbench(server: RunningServer, learner: Learner): Pr
   const workbench: TestWorkbench = {
     boundary,
     container,
-    async run(script) {
-      const exec = await container.exec({ Cmd: ['bash', '-c', script], AttachStdout: true, AttachStderr: true, Tty: true });
-      const stream = await exec.start({ hijack: true, stdin: false, Tty: true });
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      await new Promise((resolve) => stream.on('end', resolve));
-      const { ExitCode } = await exec.inspect();
-      return { output: Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n'), exitCode: ExitCode ?? -1 };
-    },
+    run: (script) => runOnTty(container, script),
     async write(path, content) {
       const encoded = Buffer.from(content).toString('base64');
       const result = await workbench.run(`mkdir -p "$(dirname '${path}')" && echo ${encoded} | base64 -d > '${path}'`);
