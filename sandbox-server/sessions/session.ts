@@ -34,8 +34,8 @@ export interface RanCommand {
 }
 
 export interface SessionEvents {
-  /** The workspace files changed (from the editor, a lesson reset, …). */
-  files: [source: string];
+  /** A command in the workbench changed the workspace; the session's copy holds the new files. */
+  files: [source: 'workbench'];
   /** A terminal command started. */
   'command-start': [command: string];
   /** A terminal command finished (and the workspace copy holds what it did). */

@@ -39,9 +39,7 @@ export class WorkbenchTerminal {
     terminal.#on(session, 'command-start', (command: string) => options.control({ type: 'command-start', command }));
     terminal.#on(workbench, 'closed', () => options.control({ type: 'error', message: 'the shell ended; reload the page for a new one' }));
     terminal.#on(session, 'command', (ran: RanCommand) => options.control({ type: 'command-end', command: ran.line, exitCode: ran.exitCode }));
-    terminal.#on(session, 'files', (source: string) => {
-      if (source === 'workbench') options.control({ type: 'files', files: filesToObject(session.files) });
-    });
+    terminal.#on(session, 'files', () => options.control({ type: 'files', files: filesToObject(session.files) }));
     const screen = await workbench.screen();
     options.control({ type: 'ready', mode: 'tty', lessonId: session.record.lessonId, screen: true });
     if (screen) options.send(Buffer.from(screen, 'utf8'));

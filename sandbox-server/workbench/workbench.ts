@@ -34,8 +34,6 @@ export interface WorkbenchEvents {
   'command-start': [command: string];
   /** It finished; `command` is the line as history holds it. */
   'command-end': [command: string, exitCode: number];
-  /** The shell is at its prompt. */
-  prompt: [];
   /** The shell ended and will not be started again (see RESTARTS_PER_MINUTE), or the workbench closed. */
   closed: [reason: string];
 }
@@ -113,7 +111,9 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
         await docker.createContainer(workbenchCreateOptions(session.namespace, policy, socketDir));
       }
       const workbench = new Workbench(options, container, boundary);
-      await workbench.#attachAndStart({ replay: existing?.State.Running === true });
+      const running = existing?.State.Running === true;
+      await workbench.#attachAndStart({ replay: running });
+      if (running) await workbench.#untilPrompt({ warm: session.record.workbenchUnseeded === true });
       // A new workbench, or one the warm pool made for nobody in particular, gets the session's files.
       if (!existing || session.record.workbenchUnseeded) {
         await workbench.writeFiles(session.files, { replace: true });
@@ -126,14 +126,21 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     }
   }
 
-  /** The shell is at its prompt, so a button's command may be typed now. */
-  get atPrompt(): boolean {
-    return this.#state === 'prompt';
-  }
-
   /** The screen as it is now, as escape sequences that redraw it (for a terminal that just attached). */
   screen(): Promise<string> {
     return new Promise((resolve) => this.#screen.write('', () => resolve(this.#serializer.serialize())));
+  }
+
+  /**
+   * A shell that was already running (a warm one, or one a restarted server finds) has drawn no
+   * prompt the server saw: bash draws its first prompt only once its terminal has been read from,
+   * and a replayed log may not reach back to the last one. An empty line has bash draw a prompt
+   * (and say so), as pressing Enter would: at once for a warm shell, which has drawn nothing yet,
+   * and for a found one only if no marker came with the replay.
+   */
+  async #untilPrompt(options: { warm: boolean }): Promise<void> {
+    if (!options.warm) await new Promise((resolve) => setTimeout(resolve, 200));
+    if (this.#state === 'starting') this.#attachment?.write('\r');
   }
 
   /** Keystrokes, as the browser's xterm reports them. */
@@ -281,10 +288,8 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     } else if (marker.kind === 'end') {
       this.#setState('prompt');
       this.emit('command-end', marker.command, marker.exitCode);
-      this.emit('prompt');
     } else {
       this.#setState('prompt');
-      this.emit('prompt');
     }
   }
 

@@ -30,7 +30,8 @@ describe('the warm pool', () => {
     expect((await objectsOf(docker, session.record.namespace)).workbench).toEqual([`container llw-${session.record.namespace}`, `volume llw-${session.record.namespace}`]);
     const terminal = await learner.tty();
     await terminal.waitFor('$ ');
-    terminal.type('cat hello.txt\r');
+    // A button's command (typed only at a prompt the server has seen) runs on a warm shell too.
+    terminal.exec('cat hello.txt');
     expect(await terminal.waitForCommandEnd('cat hello.txt')).toBe(0);
     expect(plain(terminal.screen)).toContain('\nfrom the editor\n');
     terminal.close();
