@@ -25,6 +25,9 @@ export interface SessionRecord {
   commands: RanCommand[];
 }
 
+/** Commands a session keeps for "the learner ran …" checks. */
+const COMMANDS_KEPT = 200;
+
 export interface RanCommand {
   line: string;
   exitCode: number;
@@ -63,5 +66,13 @@ export class Session extends EventEmitter<SessionEvents> {
 
   get files(): WorkspaceFiles {
     return this.record.files;
+  }
+
+  /** Keeps a finished command for "the learner ran …" checks (the newest COMMANDS_KEPT), and tells who listens. */
+  commandFinished(line: string, exitCode: number): RanCommand {
+    const ran: RanCommand = { line, exitCode, at: Date.now(), ...(this.record.lessonId ? { lessonId: this.record.lessonId } : {}) };
+    this.record.commands = [...this.record.commands, ran].slice(-COMMANDS_KEPT);
+    this.emit('command', ran);
+    return ran;
   }
 }

@@ -31,7 +31,6 @@ const PROMPT = '\x1b[1;32mlearner@layerlab\x1b[0m:\x1b[1;34m~/workspace\x1b[0m$ 
 const CTRL_C = '\x03';
 /** Cursor home and erase the screen (and scrollback), as `clear` writes them. */
 const CLEARED_SCREEN = /\x1b\[H\x1b\[2J(?:\x1b\[3J)?$/;
-const COMMANDS_KEPT = 200;
 
 type State = 'prompt' | 'running' | 'attached' | 'closed';
 
@@ -193,10 +192,8 @@ export class TerminalSession {
     this.#attached = undefined;
     this.#running = undefined;
     this.#state = 'prompt';
-    const ran = { line: command, exitCode, at: Date.now(), ...(session.record.lessonId ? { lessonId: session.record.lessonId } : {}) };
-    session.record.commands = [...session.record.commands, ran].slice(-COMMANDS_KEPT);
     store.touch(session);
-    session.emit('command', ran);
+    session.commandFinished(command, exitCode);
     transport.control({ type: 'command-end', command, exitCode });
     if (this.#editor) {
       if (!this.#atLineStart) this.#emit(Buffer.from('\r\n'));

@@ -4,12 +4,9 @@ import type { Logger } from 'pino';
 import type { BuildQueue } from '../build/queue.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
-import type { RanCommand, Session } from '../sessions/session.ts';
+import type { Session } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/store.ts';
 import { Workbench } from './workbench.ts';
-
-/** Commands a session keeps for "the learner ran …" checks. */
-const COMMANDS_KEPT = 200;
 
 export interface WorkbenchesOptions {
   docker: Docker;
@@ -97,10 +94,8 @@ export class Workbenches {
     } catch (error) {
       log.warn(`workspace of ${session.namespace.id} not read back: ${(error as Error).message}`);
     }
-    const ran: RanCommand = { line: command, exitCode, at: Date.now(), ...(session.record.lessonId ? { lessonId: session.record.lessonId } : {}) };
-    session.record.commands = [...session.record.commands, ran].slice(-COMMANDS_KEPT);
     store.touch(session);
-    session.emit('command', ran);
+    session.commandFinished(command, exitCode);
   }
 
   /** Lets go of every workbench without stopping it: a restarted server reattaches to the same shells. */
