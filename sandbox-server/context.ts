@@ -7,7 +7,6 @@ import { lessonPolicy } from './policy/lesson-policy.ts';
 import { ScopedEngine } from './scope/scoped-engine.ts';
 import type { Session } from './sessions/session.ts';
 import { SessionStore } from './sessions/store.ts';
-import type { Services } from './terminal/command.ts';
 import { WarmPool } from './workbench/warm-pool.ts';
 import { Workbenches } from './workbench/workbenches.ts';
 
@@ -16,7 +15,8 @@ export interface SandboxContext {
   config: ServerConfig;
   docker: Docker;
   store: SessionStore;
-  services: Services;
+  /** Every session's builds wait their turn here. */
+  buildQueue: BuildQueue;
   lessons: LessonLibrary;
   log: Logger;
   engineFor(session: Session): ScopedEngine;
@@ -52,7 +52,7 @@ export function createSandboxContext(options: {
   return {
     ...options,
     store,
-    services: { docker, policy: config.policy, buildQueue, lastBuilds: new WeakMap(), policyFor },
+    buildQueue,
     engineFor,
     workbenches,
     warmPool: new WarmPool({

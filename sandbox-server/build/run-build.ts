@@ -13,7 +13,7 @@ import { createBuildCgroup } from './cgroup.ts';
 import { holdsArchive, makeBuildContext } from './context.ts';
 import type { BuildQueue } from './queue.ts';
 import { BuildStepTracker, type BuildStep } from './steps.ts';
-import { humanSize, ordinal } from '../terminal/format/units.ts';
+import { humanSize, ordinal } from '../format/units.ts';
 
 export interface BuildRequest {
   dockerfilePath: string;

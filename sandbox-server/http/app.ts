@@ -65,7 +65,7 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     ok: true,
     engine: await engineAnswers(context.docker, 1000),
     sessions: context.store.all().length,
-    builds: { running: context.services.buildQueue.running, waiting: context.services.buildQueue.waiting },
+    builds: { running: context.buildQueue.running, waiting: context.buildQueue.waiting },
   }));
 
   if (existsSync(context.config.siteDir)) {

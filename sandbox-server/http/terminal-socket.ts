@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { SandboxContext } from '../context.ts';
 import { ClientMessage, type ServerMessage, type TerminalMode } from '../terminal/protocol.ts';
-import { TerminalSession } from '../terminal/terminal-session.ts';
+import { LinesTerminal } from '../terminal/lines-terminal.ts';
 import { WorkbenchTerminal } from '../terminal/workbench-terminal.ts';
 import { originAllowed } from './origin.ts';
 import { sessionFromRequest } from './session-cookie.ts';
 
-/** What a socket drives: the workbench's shell (tty) or the imitation (lines). */
+/** What a socket drives: the workbench's shell as a screen (tty), or one command line at a time (lines). */
 type Terminal = Pick<WorkbenchTerminal, 'input' | 'resize' | 'exec' | 'close'>;
 
 /** Terminals one session may hold open at once (a tab, a second tab, a reconnect in flight). */
@@ -59,23 +59,12 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
       };
       const cols = clamp(Number(request.query.cols), 2, 1000, 80);
       const rows = clamp(Number(request.query.rows), 1, 500, 24);
-      const imitation = () => new TerminalSession({
-        session,
-        engine: context.engineFor(session),
-        services: context.services,
-        store: context.store,
-        mode,
-        cols,
-        rows,
-        transport,
-      });
-      // A TTY is the session's workbench shell; lines mode is still the imitation, until its tests move.
-      const opening: Promise<Terminal> =
+      context.store.terminalOpened(session);
+      const opening = context.workbenches.for(session).then((workbench): Terminal | Promise<Terminal> =>
         mode === 'tty'
-          ? context.workbenches.for(session).then((workbench) =>
-              WorkbenchTerminal.open({ session, store: context.store, workbench, cols, rows, ...transport }),
-            )
-          : Promise.resolve(imitation());
+          ? WorkbenchTerminal.open({ session, workbench, cols, rows, ...transport })
+          : new LinesTerminal({ session, workbench, ...transport }),
+      );
       opening.catch((error: Error) => {
         context.log.warn(`terminal of ${session.namespace.id}: ${error.message}`);
         transport.control({ type: 'error', message: 'the workbench could not be started; reload the page to try again' });

@@ -29,14 +29,15 @@ export function lessonCommands(lesson: Lesson): string[] {
 async function runVariant(context: SandboxContext, lesson: Lesson, files: WorkspaceFiles): Promise<VariantRun> {
   const session = context.store.create(files, lesson.id);
   const engine = context.engineFor(session);
-  const terminal = new HeadlessTerminal({ session, engine, services: context.services, store: context.store });
+  let terminal: HeadlessTerminal | undefined;
   try {
+    terminal = new HeadlessTerminal({ session, workbench: await context.workbenches.for(session) });
     const commands = [];
     for (const command of lessonCommands(lesson)) commands.push({ command, result: await terminal.run(command) });
     const results = await evaluateChecks(lesson.frontmatter.checks, { session, engine });
     return { commands, results };
   } finally {
-    terminal.close();
+    terminal?.close();
     context.store.delete(session);
     await removeNamespace(context.docker, session.record.namespace);
   }

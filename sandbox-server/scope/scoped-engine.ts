@@ -228,17 +228,6 @@ export class ScopedEngine {
     return turn;
   }
 
-  /** Docker's order: full ID, exact name, then a unique ID prefix. */
-  async findContainer(text: string): Promise<OwnContainer | undefined> {
-    const containers = await this.containers({ all: true });
-    const name = text.replace(/^\//, '');
-    return (
-      containers.find((container) => container.id === text) ??
-      containers.find((container) => container.name === name) ??
-      uniqueMatch(containers.filter((container) => /^[0-9a-f]+$/.test(text) && container.id.startsWith(text)))
-    );
-  }
-
   // Volumes
 
   async volumes(): Promise<OwnVolume[]> {
@@ -344,13 +333,4 @@ export class ScopedEngine {
   async networks(): Promise<Docker.NetworkInspectInfo[]> {
     return this.docker.listNetworks({ filters: { label: [this.namespace.labelFilter] } });
   }
-
-  /** Forget cached engine state, e.g. after the engine restarted. */
-  forgetCaches(): void {
-    this.#networkReady = undefined;
-  }
-}
-
-function uniqueMatch<T>(items: T[]): T | undefined {
-  return items.length === 1 ? items[0] : undefined;
 }

@@ -1,8 +1,6 @@
-import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import type { Session } from '../sessions/session.ts';
-import type { SessionStore } from '../sessions/store.ts';
-import type { Services } from './command.ts';
-import { TerminalSession } from './terminal-session.ts';
+import type { Workbench } from '../workbench/workbench.ts';
+import { LinesTerminal } from './lines-terminal.ts';
 
 export interface HeadlessResult {
   output: string;
@@ -10,33 +8,35 @@ export interface HeadlessResult {
 }
 
 /**
- * A lines-mode terminal with no socket: what `layerlab lessons check` types a lesson's commands
- * into, through exactly the path a learner's terminal takes.
+ * A lines terminal with no socket: what `layerlab lessons check` types a lesson's commands into,
+ * at the session's workbench prompt, exactly as a learner's would be.
  */
 export class HeadlessTerminal {
-  readonly #terminal: TerminalSession;
+  readonly #terminal: LinesTerminal;
   #output: Buffer[] = [];
+  #errors: string[] = [];
   #waiting: ((exitCode: number) => void) | undefined;
 
-  constructor(options: { session: Session; engine: ScopedEngine; services: Services; store: SessionStore }) {
-    this.#terminal = new TerminalSession({
+  constructor(options: { session: Session; workbench: Workbench }) {
+    this.#terminal = new LinesTerminal({
       ...options,
-      mode: 'lines',
-      transport: {
-        send: (data) => this.#output.push(Buffer.from(data)),
-        control: (message) => {
-          if (message.type === 'command-end') this.#waiting?.(message.exitCode);
-        },
+      send: (data) => this.#output.push(Buffer.from(data)),
+      control: (message) => {
+        if (message.type === 'command-end') this.#waiting?.(message.exitCode);
+        else if (message.type === 'error') this.#errors.push(message.message);
+        else if (message.type === 'busy') this.#waiting?.(-1);
       },
     });
   }
 
   run(command: string): Promise<HeadlessResult> {
     this.#output = [];
+    this.#errors = [];
     return new Promise((resolve) => {
       this.#waiting = (exitCode) => {
         this.#waiting = undefined;
-        resolve({ output: Buffer.concat(this.#output).toString('utf8'), exitCode });
+        const errors = this.#errors.map((message) => `layerlab: ${message}\n`).join('');
+        resolve({ output: Buffer.concat(this.#output).toString('utf8') + errors, exitCode });
       };
       this.#terminal.exec(command);
     });

@@ -1,12 +1,10 @@
 import type { RanCommand, Session } from '../sessions/session.ts';
-import type { SessionStore } from '../sessions/store.ts';
 import { filesToObject } from '../sessions/workspace.ts';
 import type { Workbench } from '../workbench/workbench.ts';
 import type { ServerMessage } from './protocol.ts';
 
 export interface WorkbenchTerminalOptions {
   session: Session;
-  store: SessionStore;
   workbench: Workbench;
   cols: number;
   rows: number;
@@ -29,8 +27,7 @@ export class WorkbenchTerminal {
 
   static async open(options: WorkbenchTerminalOptions): Promise<WorkbenchTerminal> {
     const terminal = new WorkbenchTerminal(options);
-    const { session, store, workbench } = options;
-    store.terminalOpened(session);
+    const { session, workbench } = options;
     workbench.resize(options.cols, options.rows);
     // Subscribed before the screen is read, so no output falls between the two.
     const held: Buffer[] = [];

@@ -79,13 +79,6 @@ export class PortForwards {
     this.#timer.unref();
   }
 
-  /** Resolves once the forwarders match what ran when this was called (for tests and the bench). */
-  async settled(): Promise<void> {
-    this.update();
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    await this.#running;
-  }
-
   async #reconcile(): Promise<void> {
     if (this.#closed) return;
     const wanted = await this.#wanted();

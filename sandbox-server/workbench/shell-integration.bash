@@ -5,6 +5,7 @@
 #   start;BASE64       PS0: this command line was read and is about to run
 #   end;STATUS;BASE64  PROMPT_COMMAND: history gained that line, and it exited with STATUS
 #   prompt             PROMPT_COMMAND: back at the prompt with nothing run (an empty line, Ctrl-C)
+#   more               PS2: the line is not a whole command yet (an open quote, a trailing \)
 HISTCONTROL=
 HISTSIZE=1000
 HISTFILESIZE=1000
@@ -39,6 +40,8 @@ __layerlab_prompt() {
 }
 
 PS0='$(__layerlab_start)'
+# \[ \] tell readline the marker takes no room on the line.
+PS2='\[\e]6973;more\a\]> '
 PROMPT_COMMAND=__layerlab_prompt
 
 # `help` says what this sandbox allows (the server writes it from the live policy); `help NAME`

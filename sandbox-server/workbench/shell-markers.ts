@@ -5,7 +5,12 @@
  * longest real one is dropped rather than buffered.
  */
 
-type MarkerBody = { kind: 'start'; command: string } | { kind: 'end'; exitCode: number; command: string } | { kind: 'prompt' };
+type MarkerBody =
+  | { kind: 'start'; command: string }
+  | { kind: 'end'; exitCode: number; command: string }
+  | { kind: 'prompt' }
+  /** PS2: the line read so far is not a whole command, and bash waits for the rest. */
+  | { kind: 'more' };
 
 /** A marker, and where in its chunk's output it stood (bytes of output before it). */
 export type ShellMarker = MarkerBody & { at: number };
@@ -96,6 +101,7 @@ export class ShellMarkerFilter {
 function parseMarker(body: string): MarkerBody | undefined {
   if (body.startsWith('start;')) return { kind: 'start', command: decodeCommand(body.slice(6)) };
   if (body === 'prompt') return { kind: 'prompt' };
+  if (body === 'more') return { kind: 'more' };
   if (!body.startsWith('end;')) return undefined;
   const rest = body.slice(4);
   const separator = rest.indexOf(';');

@@ -34,6 +34,10 @@ export interface WorkbenchEvents {
   'command-start': [command: string];
   /** It finished; `command` is the line as history holds it. */
   'command-end': [command: string, exitCode: number];
+  /** Back at the prompt with nothing run: an empty line, a comment, Ctrl-C at the prompt. */
+  prompt: [];
+  /** bash read part of a command (an open quote, a trailing backslash) and waits for the rest. */
+  more: [];
   /** The shell ended and will not be started again (see RESTARTS_PER_MINUTE), or the workbench closed. */
   closed: [reason: string];
 }
@@ -242,19 +246,26 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     this.#onText(Buffer.from(`\r\n\x1b[2m${line}\x1b[0m\r\n`));
   }
 
+  /** Output and markers are told in the order the shell wrote them: the text before a marker first. */
   #onOutput(stream: Duplex, chunk: Buffer): void {
     const { output, markers } = this.#markers.push(chunk);
-    let shown = output;
+    let from = 0;
     if (this.#drainUntil > 0) {
       const prompt = markers.find((marker) => marker.kind !== 'start');
       if (prompt || Date.now() > this.#drainUntil) {
         this.#drainUntil = 0;
         this.#print('[layerlab: output after Ctrl-C skipped]');
-        shown = prompt ? output.subarray(prompt.at) : Buffer.alloc(0);
-      } else shown = Buffer.alloc(0);
+        from = prompt ? prompt.at : output.length;
+      } else from = output.length;
     }
-    for (const marker of markers) this.#onMarker(marker);
-    if (shown.length > 0) this.#onText(shown);
+    for (const marker of markers) {
+      if (marker.at > from) {
+        this.#onText(output.subarray(from, marker.at));
+        from = marker.at;
+      }
+      this.#onMarker(marker);
+    }
+    if (from < output.length) this.#onText(output.subarray(from));
     if (this.#drainUntil === 0) this.#holdToRate(stream, chunk.length);
   }
 
@@ -288,9 +299,36 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     } else if (marker.kind === 'end') {
       this.#setState('prompt');
       this.emit('command-end', marker.command, marker.exitCode);
-    } else {
+    } else if (marker.kind === 'prompt') {
       this.#setState('prompt');
+      this.emit('prompt');
+    } else {
+      this.emit('more');
     }
+  }
+
+  /** Resolves once the shell waits at its prompt (at once if it does); rejects if the workbench closes first. */
+  atPrompt(): Promise<void> {
+    if (this.#state === 'prompt') return Promise.resolve();
+    if (this.#state === 'closed') return Promise.reject(new Error('the shell ended'));
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        this.off('prompt', onPrompt);
+        this.off('command-end', onPrompt);
+        this.off('closed', onClosed);
+      };
+      const onPrompt = () => {
+        settle();
+        resolve();
+      };
+      const onClosed = (reason: string) => {
+        settle();
+        reject(new Error(reason));
+      };
+      this.on('prompt', onPrompt);
+      this.on('command-end', onPrompt);
+      this.on('closed', onClosed);
+    });
   }
 
   #setState(state: ShellState): void {

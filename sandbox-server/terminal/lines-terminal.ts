@@ -1,0 +1,131 @@
+import type { RanCommand, Session } from '../sessions/session.ts';
+import type { Workbench } from '../workbench/workbench.ts';
+import type { ServerMessage } from './protocol.ts';
+
+export interface LinesTerminalOptions {
+  session: Session;
+  workbench: Workbench;
+  send(data: Uint8Array): void;
+  control(message: ServerMessage): void;
+}
+
+/** Lines a client may send ahead of the one running; a piped script is read faster than it runs. */
+const QUEUED_LINES = 1000;
+
+/**
+ * A terminal with no screen, for a piped `layerlab shell`, `layerlab lessons check` and the
+ * tests: each `exec` is one command line, typed at the session's own workbench prompt in turn (so
+ * `cd`, variables and history carry from line to line, and an open browser terminal sees it
+ * typed). What the command wrote goes back with `\n` line ends and no prompt or echo, then a
+ * `command-end` once the workspace has been read back, as the browser hears it.
+ */
+export class LinesTerminal {
+  readonly #options: LinesTerminalOptions;
+  #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
+  #closed = false;
+
+  constructor(options: LinesTerminalOptions) {
+    this.#options = options;
+    options.control({ type: 'ready', mode: 'lines', lessonId: options.session.record.lessonId });
+  }
+
+  exec(command: string): void {
+    if (this.#queued >= QUEUED_LINES) {
+      this.#options.control({ type: 'error', message: `more than ${QUEUED_LINES} lines are waiting to run; send the next once one ends` });
+      return;
+    }
+    this.#queued += 1;
+    this.#queue = this.#queue.then(() => this.#run(command)).finally(() => (this.#queued -= 1));
+  }
+
+  /** Keystrokes go to the running command (its stdin), as in a terminal. */
+  input(data: string): void {
+    this.#options.workbench.input(data);
+  }
+
+  /** A lines terminal has no size; the shell keeps the one its TTY terminal gave it. */
+  resize(): void {}
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  async #run(command: string): Promise<void> {
+    const { workbench, session, control } = this.#options;
+    if (this.#closed) return;
+    if (command.includes('\n') || command.includes('\r')) {
+      control({ type: 'error', message: 'a lines terminal runs one line per exec; send each line on its own, or write a script and run it with bash' });
+      control({ type: 'command-end', command, exitCode: 2 });
+      return;
+    }
+    try {
+      await workbench.atPrompt();
+    } catch (error) {
+      control({ type: 'error', message: `the shell is not there (${(error as Error).message}); reload for a new one` });
+      return;
+    }
+    const lineEnds = new LineEnds();
+    let started = false;
+    await new Promise<void>((resolve) => {
+      const unsubscribe: (() => void)[] = [];
+      const on = <E extends string>(emitter: { on(event: E, listener: (...args: never[]) => void): unknown; off(event: E, listener: (...args: never[]) => void): unknown }, event: E, listener: (...args: never[]) => void) => {
+        emitter.on(event, listener);
+        unsubscribe.push(() => emitter.off(event, listener));
+      };
+      const finish = (message?: ServerMessage) => {
+        for (const off of unsubscribe) off();
+        const rest = lineEnds.end();
+        if (rest.length > 0) this.#options.send(rest);
+        if (message) control(message);
+        resolve();
+      };
+      on(workbench, 'command-start', () => (started = true));
+      on(workbench, 'output', (data: Buffer) => {
+        if (started) this.#options.send(lineEnds.push(data));
+      });
+      on(workbench, 'command-end', () => (started = false));
+      const unfinishedLine = () => {
+        finish({ type: 'error', message: `"${command.slice(0, 60)}" is not a whole command (an open quote, a trailing \\?); a lines terminal runs each line on its own` });
+        control({ type: 'command-end', command, exitCode: 2 });
+      };
+      let unfinished = false;
+      // The session tells of the command once its files are read back, as the browser hears it.
+      on(session, 'command', (ran: RanCommand) => {
+        if (unfinished) unfinishedLine();
+        else finish({ type: 'command-end', command: ran.line, exitCode: ran.exitCode });
+      });
+      on(workbench, 'more', () => {
+        // Ctrl-C drops the unfinished line; bash then draws a prompt (and may keep the line in history).
+        unfinished = true;
+        workbench.input('\x03');
+      });
+      on(workbench, 'prompt', () => {
+        if (unfinished) unfinishedLine();
+        // Nothing ran: a comment, or only spaces.
+        else if (!started) finish({ type: 'command-end', command, exitCode: 0 });
+      });
+      on(workbench, 'closed', (reason: string) => finish({ type: 'error', message: `the shell ended (${reason})` }));
+      if (!workbench.type(command)) finish({ type: 'busy', command });
+    });
+  }
+}
+
+/** The TTY's `\r\n` as `\n`, also when a chunk ends between the two. */
+class LineEnds {
+  #carriageReturn = false;
+
+  push(data: Buffer): Buffer {
+    let text = data.toString('latin1');
+    if (this.#carriageReturn) text = `\r${text}`;
+    this.#carriageReturn = text.endsWith('\r');
+    if (this.#carriageReturn) text = text.slice(0, -1);
+    return Buffer.from(text.replaceAll('\r\n', '\n'), 'latin1');
+  }
+
+  end(): Buffer {
+    const rest = this.#carriageReturn ? Buffer.from('\r') : Buffer.alloc(0);
+    this.#carriageReturn = false;
+    return rest;
+  }
+}
