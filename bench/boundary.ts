@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { createBuildCgroup } from '../sandbox-server/build/cgroup.ts';
 import { splitMultiplexed } from '../sandbox-server/engine/multiplexed.ts';
 import { policyFromEnv } from '../sandbox-server/config/policy.ts';
+import { confinement } from '../sandbox-server/policy/container-template.ts';
 import type { RunningServer } from '../sandbox-server/server.ts';
 import { WORKBENCH_REFERENCE, WORKBENCH_SOCKET } from '../sandbox-server/workbench/image.ts';
 import type { Learner } from '../tests/support/sandbox.ts';
@@ -35,7 +36,9 @@ export async function measureBoundary(server: RunningServer, engine: Docker, lea
       User: 'root',
       Cmd: ['sleep', 'infinity'],
       Labels: { 'org.layerlab.bench': String(process.pid) },
-      HostConfig: { NetworkMode: 'none', Binds: [`/var/run/docker.sock:${WORKBENCH_SOCKET}`] },
+      // The workbench's own limits, so both CLIs run on the same share of the machine and the
+      // difference is the boundary's.
+      HostConfig: { ...confinement(policy), NetworkMode: 'none', Binds: [`/var/run/docker.sock:${WORKBENCH_SOCKET}`] },
     });
     await direct.start();
   } catch (error) {
@@ -93,7 +96,7 @@ export async function measureBoundary(server: RunningServer, engine: Docker, lea
   return {
     title: 'The Engine API boundary against the engine',
     method:
-      "The workbench's Docker CLI 20.10 through a session's boundary socket against the same CLI in a container of the same image given the engine's own socket, timed inside each container (so `docker exec` is not counted), alternating sides each round. The plain side passes the sandbox's build and container limits as flags. `build` is `--no-cache` of the build-overhead Dockerfile; `ps -a` and `images` list what each side sees.",
+      "The workbench's Docker CLI 20.10 through a session's boundary socket against the same CLI in a container of the same image given the engine's own socket, timed inside each container (so `docker exec` is not counted), alternating sides each round. Both containers have the workbench's limits (CPU, memory, pids, capabilities), so the CLIs run on the same share of the machine. The plain side passes the sandbox's build and container limits as flags. `build` is `--no-cache` of the build-overhead Dockerfile; `ps -a` and `images` list what each side sees.",
     rows,
   };
 }

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { Duplex } from 'node:stream';
 import type { RunningServer } from '../sandbox-server/server.ts';
 import { Learner } from '../tests/support/sandbox.ts';
 import type { Section } from './report.ts';
@@ -24,6 +25,31 @@ async function promptEcho(learner: Learner, keystrokes: number): Promise<number[
   }
 }
 
+/**
+ * The floor under the figure above: the same keystrokes to the same bash through an attachment of
+ * our own to the workbench (dockerd, the TTY, readline and back), with no server or WebSocket.
+ */
+async function engineEcho(container: Docker.Container, keystrokes: number): Promise<number[]> {
+  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < keystrokes; i++) {
+      const key = i % 40 === 39 ? '\x15' : String.fromCharCode(97 + (i % 26));
+      const elapsed = await new Promise<number>((resolve) => {
+        const start = performance.now();
+        stream.once('data', () => resolve(performance.now() - start));
+        stream.write(key);
+      });
+      if (key !== '\x15') samples.push(elapsed);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    stream.write('\x15');
+  } finally {
+    stream.destroy();
+  }
+  return samples;
+}
+
 /** One session from nothing to its first prompt byte, as a browser opens it. */
 async function sessionReady(url: string): Promise<{ elapsed: number; learner: Learner }> {
   const start = performance.now();
@@ -47,7 +73,10 @@ async function workbenchMemory(docker: Docker, server: RunningServer): Promise<n
 }
 
 export async function measureWorkbench(server: RunningServer, docker: Docker, options: { keystrokes: number; sessions: number; manySessions: number }): Promise<Section> {
-  const echo = await promptEcho(await Learner.open(server.url), options.keystrokes);
+  const echoLearner = await Learner.open(server.url);
+  const echo = await promptEcho(echoLearner, options.keystrokes);
+  const echoSession = server.context.store.get(echoLearner.sessionId)!;
+  const floor = await engineEcho(docker.getContainer(echoSession.namespace.workbenchName), options.keystrokes);
   // Every session below is idle once open: its bash at the prompt, nothing else running.
   for (const session of server.context.store.all()) server.context.store.delete(session);
   await server.reaper.sweep();
@@ -79,12 +108,14 @@ export async function measureWorkbench(server: RunningServer, docker: Docker, op
   return {
     title: 'The workbench',
     method:
-      `${echo.length} keystrokes typed at the workbench's bash prompt, each timed from send to the first output frame back; ` +
+      `${echo.length} keystrokes typed at the workbench's bash prompt, each timed from send to the first output frame back, then the same keystrokes to the same bash on an attachment of the bench's own (dockerd and the TTY, no server, no WebSocket), which is as fast as the engine can echo; ` +
       `${warm.length} sessions opened one after another, each timed from POST /api/session to the first prompt byte on its terminal socket, first with the warm pool refilled before each (warm), then with it emptied (cold: each starts its workbench); ` +
       `memory is the workbenches' cgroup usage (less inactive file cache) plus the server's growth in RSS, for one idle session and for ${options.manySessions}.`,
     rows: [
       { measure: 'keystroke echo at the prompt, p50', value: ms(p50), budget: '≤ 1 ms', withinBudget: p50 <= 1 },
       { measure: 'keystroke echo at the prompt, p99', value: ms(p99), budget: '≤ 5 ms', withinBudget: p99 <= 5 },
+      { measure: 'the same keystrokes on an attachment straight to the engine, p50 (the floor)', value: ms(percentile(floor, 50)) },
+      { measure: 'the same keystrokes on an attachment straight to the engine, p99', value: ms(percentile(floor, 99)) },
       { measure: 'session ready, warm pool, p50', value: ms(warmP50), budget: '≤ 300 ms', withinBudget: warmP50 <= 300 },
       { measure: 'session ready, warm pool, p95', value: ms(percentile(warm, 95)) },
       { measure: 'session ready, cold (no pool), p50', value: ms(percentile(ready, 50)) },

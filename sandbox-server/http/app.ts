@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { SandboxContext } from '../context.ts';
 import { engineAnswers } from '../engine/connect.ts';
 import { registerCheckRoutes } from './check-routes.ts';
-import { allowedHostnames, refuseUnknownHosts } from './hosts.ts';
+import { Refusal, registerGuards } from './guards.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerTerminalSocket } from './terminal-socket.ts';
 
@@ -51,10 +51,14 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     strictTransportSecurity: context.config.secureCookies,
     crossOriginEmbedderPolicy: false,
   });
-  // After the headers, so a refusal carries them too.
-  refuseUnknownHosts(app, allowedHostnames(context.config));
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, limit) =>
+      new Refusal(429, `this address has made its ${limit.max} requests of this kind for now; try again in ${limit.after}`),
+  });
+  // After the headers (a refusal carries them too) and the cookies (a guard reads the session's).
+  registerGuards(app, context);
   await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
 
   registerSessionRoutes(app, context);

@@ -1,10 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { SandboxContext } from '../context.ts';
 import type { Session } from '../sessions/session.ts';
-import { AddressLimitError, SessionLimitError } from '../sessions/store.ts';
-import { checkWorkspace, filesFromObject, filesToObject, WorkspaceError } from '../sessions/workspace.ts';
-import { originAllowed } from './origin.ts';
+import { checkWorkspace, filesFromObject, filesToObject } from '../sessions/workspace.ts';
+import { Refusal, sessionOf } from './guards.ts';
 import { sessionFromRequest, setSessionCookie } from './session-cookie.ts';
 
 /**
@@ -41,23 +40,6 @@ function describe(session: Session, context: SandboxContext) {
 export function registerSessionRoutes(app: FastifyInstance, context: SandboxContext): void {
   const { store, config, lessons } = context;
 
-  /** State changes need the page's own origin: a cross-site form can't drive a learner's sandbox. */
-  const requireOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!originAllowed(request, config.allowedOrigins)) {
-      return reply.code(403).send({ error: 'this request must come from the Layerlab page itself (Origin check)' });
-    }
-  };
-
-  const requireSession = (request: FastifyRequest, reply: FastifyReply): Session | undefined => {
-    const session = sessionFromRequest(request, store);
-    if (!session) {
-      void reply.code(401).send({ error: 'no session: open a lesson page (or POST /api/session) first' });
-      return undefined;
-    }
-    store.touch(session);
-    return session;
-  };
-
   /**
    * The editor's files reach the shell's before the answer, so the next command sees them. A
    * workbench not yet open takes the session's files when it opens.
@@ -67,41 +49,19 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     await workbench?.writeFiles(changes, options);
   };
 
-  const badRequest = (reply: FastifyReply, error: unknown) => {
-    const message =
-      error instanceof z.ZodError
-        ? error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')
-        : (error as Error).message;
-    return reply.code(400).send({ error: message });
-  };
-
+  // State changes need the page's own origin (guards.ts): a cross-site form can't drive a learner's sandbox.
   app.post(
     '/api/session',
     {
-      preHandler: requireOrigin,
-      config: { rateLimit: { max: config.policy.sessions.perAddressPerHour, timeWindow: '1 hour' } },
+      config: { guard: { origin: true }, rateLimit: { max: config.policy.sessions.perAddressPerHour, timeWindow: '1 hour' } },
     },
     async (request, reply) => {
-      const parsed = SessionRequest.safeParse(request.body ?? {});
-      if (!parsed.success) return badRequest(reply, parsed.error);
-      const { lessonId, files } = parsed.data;
+      const { lessonId, files } = SessionRequest.parse(request.body ?? {});
       const lesson = lessonId === undefined ? undefined : lessons.get(lessonId);
-      if (lessonId !== undefined && !lesson) return reply.code(404).send({ error: `there is no lesson "${lessonId}"` });
-      try {
-        if (files) checkWorkspace(files, config.policy);
-      } catch (error) {
-        if (error instanceof WorkspaceError) return badRequest(reply, error);
-        throw error;
-      }
+      if (lessonId !== undefined && !lesson) throw new Refusal(404, `there is no lesson "${lessonId}"`);
+      if (files) checkWorkspace(files, config.policy);
       let session = sessionFromRequest(request, store);
-      if (!session) {
-        try {
-          session = store.create(new Map(), undefined, request.ip, context.warmPool.take());
-        } catch (error) {
-          if (error instanceof SessionLimitError) return reply.code(error instanceof AddressLimitError ? 429 : 503).send({ error: error.message });
-          throw error;
-        }
-      }
+      session ??= store.create(new Map(), undefined, request.ip, context.warmPool.take());
       let replaced = false;
       if (lesson && (session.record.lessonId !== lesson.id || files)) {
         session.record.lessonId = lesson.id;
@@ -118,50 +78,32 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
     },
   );
 
-  app.get('/api/session', async (request, reply) => {
-    const session = requireSession(request, reply);
-    if (session) return describe(session, context);
-  });
+  app.get('/api/session', { config: { guard: { session: true } } }, async (request) => describe(sessionOf(request), context));
 
-  app.get('/api/workspace', async (request, reply) => {
-    const session = requireSession(request, reply);
-    if (session) return { files: filesToObject(session.files) };
-  });
+  app.get('/api/workspace', { config: { guard: { session: true } } }, async (request) => ({ files: filesToObject(sessionOf(request).files) }));
 
-  app.put('/api/workspace', { preHandler: requireOrigin }, async (request, reply) => {
-    const session = requireSession(request, reply);
-    if (!session) return;
-    const parsed = WorkspaceReplace.safeParse(request.body);
-    if (!parsed.success) return badRequest(reply, parsed.error);
-    try {
-      checkWorkspace(parsed.data.files, config.policy);
-    } catch (error) {
-      return badRequest(reply, error);
-    }
-    session.record.files = parsed.data.files;
+  app.put('/api/workspace', { config: { guard: { origin: true, session: true } } }, async (request) => {
+    const session = sessionOf(request);
+    const { files } = WorkspaceReplace.parse(request.body);
+    checkWorkspace(files, config.policy);
+    session.record.files = files;
     store.changed();
     await toWorkbench(session, session.files, { replace: true });
     return { files: filesToObject(session.files) };
   });
 
-  app.patch('/api/workspace', { preHandler: requireOrigin }, async (request, reply) => {
-    const session = requireSession(request, reply);
-    if (!session) return;
-    const parsed = WorkspacePatch.safeParse(request.body);
-    if (!parsed.success) return badRequest(reply, parsed.error);
+  app.patch('/api/workspace', { config: { guard: { origin: true, session: true } } }, async (request) => {
+    const session = sessionOf(request);
+    const { changes } = WorkspacePatch.parse(request.body);
     const next = new Map(session.files);
-    for (const [path, content] of parsed.data.changes) {
+    for (const [path, content] of changes) {
       if (content === null) next.delete(path);
       else next.set(path, content);
     }
-    try {
-      checkWorkspace(next, config.policy);
-    } catch (error) {
-      return badRequest(reply, error);
-    }
+    checkWorkspace(next, config.policy);
     session.record.files = next;
     store.changed();
-    await toWorkbench(session, new Map(parsed.data.changes));
+    await toWorkbench(session, new Map(changes));
     return { files: filesToObject(session.files) };
   });
 }

@@ -4,8 +4,7 @@ import type { SandboxContext } from '../context.ts';
 import { ClientMessage, type ServerMessage, type TerminalMode } from '../terminal/protocol.ts';
 import { LinesTerminal } from '../terminal/lines-terminal.ts';
 import { WorkbenchTerminal } from '../terminal/workbench-terminal.ts';
-import { originAllowed } from './origin.ts';
-import { sessionFromRequest } from './session-cookie.ts';
+import { sessionOf } from './guards.ts';
 
 /** What a socket drives: the workbench's shell as a screen (tty), or one command line at a time (lines). */
 type Terminal = Pick<WorkbenchTerminal, 'input' | 'resize' | 'exec' | 'close'>;
@@ -26,20 +25,10 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
 
   app.get<{ Querystring: TerminalQuery }>(
     '/api/terminal',
-    {
-      websocket: true,
-      // Runs before the upgrade, so a refused handshake never becomes a socket.
-      preValidation: async (request, reply) => {
-        if (!originAllowed(request, context.config.allowedOrigins)) {
-          return reply.code(403).send({ error: 'the terminal socket must be opened by the Layerlab page (Origin check)' });
-        }
-        if (!sessionFromRequest(request, context.store)) {
-          return reply.code(401).send({ error: 'no session: load a lesson page first' });
-        }
-      },
-    },
+    // The guard runs before the upgrade, so a refused handshake never becomes a socket.
+    { websocket: true, config: { guard: { origin: true, session: true } } },
     (socket, request) => {
-      const session = sessionFromRequest(request, context.store)!;
+      const session = sessionOf(request);
       const mode: TerminalMode = request.query.mode === 'lines' ? 'lines' : 'tty';
       const open = socketsBySession.get(session.id) ?? new Set();
       socketsBySession.set(session.id, open);

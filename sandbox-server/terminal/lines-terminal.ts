@@ -1,6 +1,7 @@
+import { ENGINE_DOWN_MESSAGE } from '../engine/errors.ts';
 import type { RanCommand, Session } from '../sessions/session.ts';
 import type { Workbench } from '../workbench/workbench.ts';
-import type { ServerMessage } from './protocol.ts';
+import { commandTooLong, type ServerMessage } from './protocol.ts';
 
 export interface LinesTerminalOptions {
   session: Session;
@@ -17,7 +18,8 @@ const QUEUED_LINES = 1000;
  * tests: each `exec` is one command line, typed at the session's own workbench prompt in turn (so
  * `cd`, variables and history carry from line to line, and an open browser terminal sees it
  * typed). What the command wrote goes back with `\n` line ends and no prompt or echo, then a
- * `command-end` once the workspace has been read back, as the browser hears it.
+ * `command-end` once the workspace has been read back, as the browser hears it. Every `exec` gets
+ * one `command-end`, after an `error` too.
  */
 export class LinesTerminal {
   readonly #options: LinesTerminalOptions;
@@ -54,18 +56,22 @@ export class LinesTerminal {
   async #run(command: string): Promise<void> {
     const { workbench, session, control } = this.#options;
     if (this.#closed) return;
-    if (command.includes('\n') || command.includes('\r')) {
-      control({ type: 'error', message: 'a lines terminal runs one line per exec; send each line on its own, or write a script and run it with bash' });
+    const refusal = commandRefusal(command);
+    if (refusal) {
+      control({ type: 'error', message: refusal });
       control({ type: 'command-end', command, exitCode: 2 });
       return;
     }
     try {
       await workbench.atPrompt();
     } catch (error) {
-      control({ type: 'error', message: `the shell is not there (${(error as Error).message}); reload for a new one` });
+      control({ type: 'error', message: (error as Error).message });
+      control({ type: 'command-end', command, exitCode: 1 });
       return;
     }
     const lineEnds = new LineEnds();
+    const cap = workbench.policy.terminal.outputCapBytes;
+    let sent = 0;
     let started = false;
     await new Promise<void>((resolve) => {
       const unsubscribe: (() => void)[] = [];
@@ -82,7 +88,15 @@ export class LinesTerminal {
       };
       on(workbench, 'command-start', () => (started = true));
       on(workbench, 'output', (data: Buffer) => {
-        if (started) this.#options.send(lineEnds.push(data));
+        if (!started || sent > cap) return;
+        const text = lineEnds.push(data);
+        const room = cap - sent;
+        sent += text.length;
+        if (sent <= cap) this.#options.send(text);
+        else {
+          this.#options.send(text.subarray(0, room));
+          this.#options.send(Buffer.from(`\n[layerlab: output cut after ${Math.round(cap / 1024)} KiB; the command runs on]\n`));
+        }
       });
       on(workbench, 'command-end', () => (started = false));
       const unfinishedLine = () => {
@@ -105,10 +119,23 @@ export class LinesTerminal {
         // Nothing ran: a comment, or only spaces.
         else if (!started) finish({ type: 'command-end', command, exitCode: 0 });
       });
-      on(workbench, 'closed', (reason: string) => finish({ type: 'error', message: `the shell ended (${reason})` }));
+      const shellGone = (message: string) => {
+        finish({ type: 'error', message });
+        control({ type: 'command-end', command, exitCode: 1 });
+      };
+      on(workbench, 'closed', (reason: string) => shellGone(`the shell ended (${reason})`));
+      on(workbench, 'away', () => shellGone(ENGINE_DOWN_MESSAGE));
       if (!workbench.type(command)) finish({ type: 'busy', command });
     });
   }
+}
+
+/** Why a lines terminal won't type this command, if it won't. */
+function commandRefusal(command: string): string | undefined {
+  const tooLong = commandTooLong(command);
+  if (tooLong) return tooLong;
+  if (command.includes('\n') || command.includes('\r')) return 'a lines terminal runs one line per exec; send each line on its own, or write a script and run it with bash';
+  return undefined;
 }
 
 /** The TTY's `\r\n` as `\n`, also when a chunk ends between the two. */

@@ -1,5 +1,14 @@
 import { z } from 'zod';
 
+/** The longest command an `exec` may carry (bytes of UTF-8); the shell integration's markers are sized for it. */
+export const MAX_COMMAND_BYTES = 16 * 1024;
+
+/** The sentence for an `exec` over MAX_COMMAND_BYTES, or undefined. */
+export function commandTooLong(command: string): string | undefined {
+  const bytes = Buffer.byteLength(command);
+  return bytes > MAX_COMMAND_BYTES ? `the command is ${bytes} bytes long; a command may be at most ${MAX_COMMAND_BYTES}` : undefined;
+}
+
 /**
  * The terminal WebSocket protocol (documented in docs/terminal-protocol.md).
  * Binary frames carry terminal output, server to client. Text frames carry these JSON messages.
@@ -13,7 +22,7 @@ export const ClientMessage = z.discriminatedUnion('type', [
    * Run one command. In a TTY terminal it is typed at the prompt where the learner sees it
    * (the Build and Run buttons); in a lines terminal it simply runs.
    */
-  // As long as a frame allows: a line over MAX_COMMAND_LINE gets its sentence from runCommandLine.
+  // As long as a frame allows: a line over MAX_COMMAND_BYTES gets its sentence from the terminal, not a parse error.
   z.object({ type: z.literal('exec'), command: z.string().min(1).max(64 * 1024) }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;

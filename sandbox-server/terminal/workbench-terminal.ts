@@ -1,7 +1,7 @@
 import type { RanCommand, Session } from '../sessions/session.ts';
 import { filesToObject } from '../sessions/workspace.ts';
 import type { Workbench } from '../workbench/workbench.ts';
-import type { ServerMessage } from './protocol.ts';
+import { commandTooLong, type ServerMessage } from './protocol.ts';
 
 export interface WorkbenchTerminalOptions {
   session: Session;
@@ -60,6 +60,11 @@ export class WorkbenchTerminal {
 
   /** A button's command: typed at the prompt, or `busy` when a command is still running. */
   exec(command: string): void {
+    const tooLong = commandTooLong(command);
+    if (tooLong) {
+      this.#options.control({ type: 'error', message: tooLong });
+      return;
+    }
     if (!this.#options.workbench.type(command)) this.#options.control({ type: 'busy', command });
   }
 

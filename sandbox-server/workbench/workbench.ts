@@ -7,7 +7,7 @@ import SerializeAddonModule from '@xterm/addon-serialize';
 import HeadlessModule from '@xterm/headless';
 import type { BuildQueue } from '../build/queue.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
-import { isNotFound } from '../engine/errors.ts';
+import { ENGINE_DOWN_MESSAGE, isEngineDown, isNotFound } from '../engine/errors.ts';
 import { EngineBoundary } from '../boundary/server.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import type { Session } from '../sessions/session.ts';
@@ -26,6 +26,8 @@ const SCROLLBACK_LINES = 1000;
 const DRAIN_MS = 10_000;
 /** A shell that keeps exiting at once (a broken ~/.bashrc) is not started over forever. */
 const RESTARTS_PER_MINUTE = 5;
+/** How often a workbench whose engine went away asks whether it is back. */
+const ENGINE_RETRY_MS = 1000;
 
 export interface WorkbenchEvents {
   /** Terminal output, markers taken out. */
@@ -40,6 +42,8 @@ export interface WorkbenchEvents {
   more: [];
   /** The shell ended and will not be started again (see RESTARTS_PER_MINUTE), or the workbench closed. */
   closed: [reason: string];
+  /** The engine stopped answering; the shell comes back when it does. */
+  away: [];
 }
 
 export interface WorkbenchOptions {
@@ -53,7 +57,8 @@ export interface WorkbenchOptions {
   log?: (line: string) => void;
 }
 
-type ShellState = 'starting' | 'prompt' | 'running' | 'closed';
+/** `away`: the engine is not answering (restarting, stopped), and the shell comes back when it does. */
+type ShellState = 'starting' | 'prompt' | 'running' | 'away' | 'closed';
 
 /**
  * A session's workbench: the container whose main process is the learner's bash, its Engine API
@@ -64,6 +69,8 @@ type ShellState = 'starting' | 'prompt' | 'running' | 'closed';
 export class Workbench extends EventEmitter<WorkbenchEvents> {
   readonly container: Docker.Container;
   readonly boundary: EngineBoundary;
+  /** The session's policy, its lesson's included. */
+  readonly policy: SandboxPolicy;
   readonly #options: WorkbenchOptions;
   /** `-p` ports, reachable as localhost inside the workbench. */
   readonly ports: PortForwards;
@@ -87,6 +94,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     this.#options = options;
     this.container = container;
     this.boundary = boundary;
+    this.policy = options.policy;
     this.ports = new PortForwards(options.docker, options.engine, container, (line) => options.log?.(line));
     this.#screen = new Terminal({ cols: this.#cols, rows: this.#rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
     this.#serializer = new SerializeAddon();
@@ -220,6 +228,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   async #onShellEnded(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#attachment = undefined;
+    if (!(await this.#engineAnswers())) return this.#awaitEngine();
     const now = Date.now();
     this.#restarts = [...this.#restarts.filter((at) => now - at < 60_000), now];
     if (this.#restarts.length > RESTARTS_PER_MINUTE) {
@@ -230,9 +239,14 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     }
     this.#print('[layerlab: the shell ended; here is a new one]');
     this.#setState('starting');
+    await this.#restart();
+  }
+
+  async #restart(): Promise<void> {
     try {
       await this.#attachAndStart({ replay: false });
     } catch (error) {
+      if (isEngineDown(error)) return this.#awaitEngine();
       // Gone, or being removed: the session is ending, which is no news.
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== 404 && status !== 409) this.#options.log?.(`workbench ${this.#options.session.namespace.id}: ${(error as Error).message}`);
@@ -240,6 +254,35 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
       this.ports.close();
       this.emit('closed', 'the shell could not be started again');
     }
+  }
+
+  async #engineAnswers(): Promise<boolean> {
+    try {
+      await this.#options.docker.ping();
+      return true;
+    } catch (error) {
+      return !isEngineDown(error);
+    }
+  }
+
+  /**
+   * The engine stopped (a restart takes every container with it): the screen says so once, and
+   * the workbench is started again with a new shell as soon as the engine answers. Its files are
+   * in its volume, and the session keeps its images and containers.
+   */
+  async #awaitEngine(): Promise<void> {
+    if (this.#state === 'closed') return;
+    if (this.#state !== 'away') {
+      this.#setState('away');
+      this.#print(`[layerlab: ${ENGINE_DOWN_MESSAGE}]`);
+      this.emit('away');
+    }
+    while (this.#state === 'away' && !(await this.#engineAnswers())) {
+      await new Promise((resolve) => setTimeout(resolve, ENGINE_RETRY_MS).unref());
+    }
+    if (this.#state !== 'away') return;
+    this.#setState('starting');
+    await this.#restart();
   }
 
   #print(line: string): void {
@@ -310,12 +353,14 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   /** Resolves once the shell waits at its prompt (at once if it does); rejects if the workbench closes first. */
   atPrompt(): Promise<void> {
     if (this.#state === 'prompt') return Promise.resolve();
-    if (this.#state === 'closed') return Promise.reject(new Error('the shell ended'));
+    if (this.#state === 'closed') return Promise.reject(new Error('the shell ended; open the terminal again for a new one'));
+    if (this.#state === 'away') return Promise.reject(new Error(ENGINE_DOWN_MESSAGE));
     return new Promise((resolve, reject) => {
       const settle = () => {
         this.off('prompt', onPrompt);
         this.off('command-end', onPrompt);
         this.off('closed', onClosed);
+        this.off('away', onAway);
       };
       const onPrompt = () => {
         settle();
@@ -323,11 +368,16 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
       };
       const onClosed = (reason: string) => {
         settle();
-        reject(new Error(reason));
+        reject(new Error(`${reason}; open the terminal again for a new one`));
+      };
+      const onAway = () => {
+        settle();
+        reject(new Error(ENGINE_DOWN_MESSAGE));
       };
       this.on('prompt', onPrompt);
       this.on('command-end', onPrompt);
       this.on('closed', onClosed);
+      this.on('away', onAway);
     });
   }
 

@@ -84,9 +84,17 @@ describe('adversarial input', () => {
       `cat ${'../'.repeat(5000)}`,
     ];
     for (const line of lines) {
-      const result = await learner.run(line, 60_000);
-      expect(result.output.length, line.slice(0, 60)).toBeGreaterThanOrEqual(0);
+      // Each line ends, either run by the shell or refused with a sentence: over 16 KiB, or not a
+      // whole command (an open quote, an open $( ).
+      const outcome = await learner.run(line, 60_000).then(
+        (result) => `exit ${result.exitCode}`,
+        (error: Error) => error.message,
+      );
+      if (line.length > 16 * 1024) expect(outcome, line.slice(0, 60)).toMatch(/a command may be at most 16384/);
+      else expect(outcome, line.slice(0, 60)).toMatch(/^exit \d+$|is not a whole command/);
     }
+    // The shell is still there, and the session's state with it.
+    expect(await learner.run('echo still here')).toEqual({ output: 'still here\n', exitCode: 0 });
     expect(unanswered).toEqual([]);
   });
 

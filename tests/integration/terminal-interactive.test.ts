@@ -3,6 +3,7 @@ import { availableBaseImages } from '../../sandbox-server/policy/lesson-policy.t
 import { policyFromEnv } from '../../sandbox-server/config/policy.ts';
 import { startTestSandbox, type Learner, type TestSandbox, type TtyTerminal } from '../support/sandbox.ts';
 import { endSessionsAfterEachTest } from '../support/sessions.ts';
+import { openWorkbench } from '../support/workbench.ts';
 import { eventually, parseTable, plain, PROMPT_END, typeCommand } from '../support/terminal-text.ts';
 
 /**
@@ -68,8 +69,10 @@ async function sttySizeBecomes(terminal: TtyTerminal, rows: number, cols: number
   );
 }
 
+/** From a second shell in the workbench: the learner's own may be busy with the command under test. */
 async function psStatus(learner: Learner, name: string): Promise<string | undefined> {
-  return parseTable(await learner.ok('docker ps -a')).rows.find((row) => row.NAMES === name)?.STATUS;
+  const { output } = await (await openWorkbench(sandbox.server, learner)).run('docker ps -a');
+  return parseTable(output).rows.find((row) => row.NAMES === name)?.STATUS;
 }
 
 describe('the prompt and line editing', () => {

@@ -155,6 +155,7 @@ export class Learner {
     const socket = await this.#lines();
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
+      const errors: string[] = [];
       const timer = setTimeout(() => {
         socket.off('message', onMessage);
         reject(new Error(`"${command}" did not finish within ${timeoutMs} ms; output so far:\n${Buffer.concat(chunks)}`));
@@ -165,15 +166,13 @@ export class Learner {
           return;
         }
         const message = JSON.parse(data.toString()) as ServerMessage;
-        if (message.type === 'error') {
-          clearTimeout(timer);
-          socket.off('message', onMessage);
-          reject(new Error(`the server refused "${command.slice(0, 80)}": ${message.message}`));
-        }
+        // A refused line gets its sentence, then its command-end, like every line.
+        if (message.type === 'error') errors.push(message.message);
         if (message.type === 'command-end') {
           clearTimeout(timer);
           socket.off('message', onMessage);
-          resolve({ output: Buffer.concat(chunks).toString('utf8'), exitCode: message.exitCode });
+          if (errors.length > 0) reject(new Error(`the server refused "${command.slice(0, 80)}": ${errors.join('; ')}`));
+          else resolve({ output: Buffer.concat(chunks).toString('utf8'), exitCode: message.exitCode });
         }
       };
       socket.on('message', onMessage);
