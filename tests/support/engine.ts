@@ -87,6 +87,20 @@ export function expectOneLine(output: string): string {
 }
 
 /**
+ * The sentence of a refusal as the real docker CLI prints the boundary's answer: one error line
+ * ("docker: Error response from daemon: …" or "Error response from daemon: …"), and at most the
+ * CLI's own "See 'docker run --help'." after it. Returns the daemon's sentence alone.
+ */
+export function daemonRefusal(output: string): string {
+  const lines = output.split('\n').filter((line) => line.trim() !== '' && !/^See 'docker [a-z ]+--help'\.$/.test(line));
+  expect(lines, `expected one error line, got:\n${output}`).toHaveLength(1);
+  const marker = 'Error response from daemon: ';
+  const at = lines[0]!.indexOf(marker);
+  expect(at, `expected the daemon's error, got:\n${output}`).toBeGreaterThanOrEqual(0);
+  return lines[0]!.slice(at + marker.length);
+}
+
+/**
  * Builds straight on the engine, past the sandbox: for controls ("the engine itself would …") and
  * for planting images a learner could never make. Returns the image ID, or the engine's error.
  */
