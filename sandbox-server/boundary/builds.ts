@@ -114,9 +114,14 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
       // Ctrl-C in the workbench closes the CLI's connection: the build stops with it.
       response.on('close', () => controller.abort());
       session.activeBuild = controller;
-      response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
-      response.flushHeaders();
-      const send = (message: object) => response.write(`${JSON.stringify(message)}\r\n`);
+      // The status waits for the first line of output: an error before any (the engine's own parse
+      // error) is answered as the engine answers it, with a 400 and no stream.
+      const send = (message: object) => {
+        if (!response.headersSent) {
+          response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
+        }
+        response.write(`${JSON.stringify(message)}\r\n`);
+      };
       let lastError = '';
       try {
         await engine.ensureNetwork();
@@ -150,12 +155,19 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
         if (result.ok && result.imageId) send({ aux: { ID: result.imageId } });
         if (!result.ok) {
           const message = lastError.replace(/\n$/, '').replace(/^Error response from daemon: /, '') || 'the build failed';
-          send({ errorDetail: { message }, error: message });
+          if (!response.headersSent && lastError.startsWith('Error response from daemon: ')) {
+            response.writeHead(400, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
+            response.write(JSON.stringify({ message }));
+          } else send({ errorDetail: { message }, error: message });
         }
         session.emit('objects');
+        response.end();
+      } catch (error) {
+        // Before any output the router answers it in the engine's shape; after, the stream just ends.
+        if (!response.headersSent) throw error;
+        response.end();
       } finally {
         session.activeBuild = undefined;
-        response.end();
       }
       return { streamed: true };
     },

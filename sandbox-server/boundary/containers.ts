@@ -158,6 +158,24 @@ const forward = (method: string, action: string, schema: z.ZodType<Record<string
     return { streamed: true } as const;
   };
 
+interface FilesystemChange {
+  Path: string;
+  /** 0 changed, 1 added, 2 deleted. */
+  Kind: number;
+}
+
+const INIT_PATH = '/sbin/docker-init';
+
+/**
+ * `docker diff` without the init the sandbox gives every container (the engine mounts it at
+ * /sbin/docker-init, and makes /sbin for it in an image that has none): the learner asked for
+ * no init, so the learner sees no trace of it. A /sbin the learner put files in stays.
+ */
+function withoutSandboxInit(changes: FilesystemChange[]): FilesystemChange[] {
+  const learnerUsesSbin = changes.some((change) => change.Path.startsWith('/sbin/') && change.Path !== INIT_PATH);
+  return changes.filter((change) => change.Path !== INIT_PATH && !(change.Path === '/sbin' && change.Kind === 1 && !learnerUsesSbin));
+}
+
 /** `docker cp` into a container: a tar, streamed through, up to this. */
 const MAX_COPY_BYTES = 64 * 1024 ** 2;
 
@@ -241,7 +259,16 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
   { method: 'POST', path: '/containers/{id}/unpause', handle: forward('POST', 'unpause', querySchema({})) },
   { method: 'GET', path: '/containers/{id}/top', handle: forward('GET', 'top', querySchema({ ps_args: z.string().max(64).regex(/^[a-zA-Z -]*$/).optional() })) },
   { method: 'GET', path: '/containers/{id}/stats', handle: forward('GET', 'stats', querySchema({ stream: raw(8), 'one-shot': raw(8) }), true) },
-  { method: 'GET', path: '/containers/{id}/changes', handle: forward('GET', 'changes', querySchema({})) },
+  {
+    method: 'GET',
+    path: '/containers/{id}/changes',
+    async handle({ engine, docker, params, query }) {
+      parseQuery(querySchema({}), query);
+      const container = await requireContainer(engine, params.id!);
+      const changes = (await docker.getContainer(container.id).changes()) as FilesystemChange[] | null;
+      return { json: changes && withoutSandboxInit(changes) };
+    },
+  },
   // docker export: the container's filesystem as a tar, streamed out.
   { method: 'GET', path: '/containers/{id}/export', handle: forward('GET', 'export', querySchema({})) },
   {

@@ -66,5 +66,7 @@ export function parseQuery<S extends z.ZodType>(schema: S, query: Record<string,
   if (issue.code === 'unrecognized_keys') {
     throw new BoundaryError(400, `the query parameter ${issue.keys.join(', ')} is not accepted here`);
   }
-  throw new BoundaryError(400, `the query parameter ${issue.path.join('.')} ${issue.message}`);
+  // A refusal the policy wrote (a refine) is a whole sentence; zod's own messages need the name.
+  if (issue.code === 'custom') throw new BoundaryError(400, issue.message);
+  throw new BoundaryError(400, `the query parameter ${issue.path.join('.')}: ${issue.message}`);
 }

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { checkWorkspacePath, WorkspaceError, type WorkspaceFiles } from '../sessions/workspace.ts';
@@ -63,7 +63,26 @@ export async function readUploadedContext(upload: Readable, policy: SandboxPolic
   // The files' caps, plus room for the tar's own headers and padding (512 bytes a file and its name).
   const capped = byteCap(contextMaxBytes + (contextMaxFiles + 2) * 2048 + 1024 ** 2, () => new WorkspaceError(`the build context is larger than the ${contextMaxBytes} bytes allowed here`));
   capped.on('error', (error) => reader.destroy(error));
-  upload.pipe(capped).pipe(reader as unknown as NodeJS.WritableStream);
+  upload.pipe(capped).pipe(endOfArchive()).pipe(reader as unknown as NodeJS.WritableStream);
   await done;
   return files;
+}
+
+/**
+ * Ends the archive as the engine's reader (Go's archive/tar) takes an archive that just stops:
+ * the 20.10 CLI sends `build -f <file outside the context>` and `-f -` without padding its last
+ * entry or the two zero blocks that close a tar, and the engine reads that as the end. tar-stream
+ * wants both, so they are added here: zeros to the next 512-byte block, then two empty blocks.
+ */
+function endOfArchive(): Transform {
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      done(null, Buffer.alloc((512 - (bytes % 512)) % 512 + 1024));
+    },
+  });
 }

@@ -54,7 +54,7 @@ export class LinesTerminal {
   }
 
   async #run(command: string): Promise<void> {
-    const { workbench, session, control } = this.#options;
+    const { workbench, control } = this.#options;
     if (this.#closed) return;
     const refusal = commandRefusal(command);
     if (refusal) {
@@ -62,6 +62,13 @@ export class LinesTerminal {
       control({ type: 'command-end', command, exitCode: 2 });
       return;
     }
+    // One line at a time in the shell, whichever lines terminal of the session sent it.
+    await workbench.oneLineAtATime(() => this.#typeAndCollect(command));
+  }
+
+  async #typeAndCollect(command: string): Promise<void> {
+    const { workbench, session, control } = this.#options;
+    if (this.#closed) return;
     try {
       await workbench.atPrompt();
     } catch (error) {

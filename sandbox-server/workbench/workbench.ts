@@ -88,6 +88,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   #drainUntil = 0;
   #cols = 80;
   #rows = 24;
+  #lineTurn: Promise<void> = Promise.resolve();
 
   private constructor(options: WorkbenchOptions, container: Docker.Container, boundary: EngineBoundary) {
     super();
@@ -348,6 +349,13 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     } else {
       this.emit('more');
     }
+  }
+
+  /** Runs `work` after every line typed before it has ended: lines terminals take turns at the one prompt. */
+  oneLineAtATime(work: () => Promise<void>): Promise<void> {
+    const turn = this.#lineTurn.then(work);
+    this.#lineTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Resolves once the shell waits at its prompt (at once if it does); rejects if the workbench closes first. */
