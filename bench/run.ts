@@ -23,6 +23,10 @@ import type { Section } from './report.ts';
 import { renderReport } from './report.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 10);
+// BENCH_ONLY=boundary,workbench measures only those sections and prints them; only a whole run
+// writes docs/benchmarks.md, so the file always holds figures from one run.
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const want = (section: string) => !only || only.has(section);
 // Every simulated learner connects from 127.0.0.1, one address, as a class behind one NAT would:
 // the per-address caps are lifted so the bench measures the host, not the caps.
 const config = serverConfigFromEnv({
@@ -36,24 +40,38 @@ const config = serverConfigFromEnv({
 const docker = await prepareEngine(config, (line) => console.error(`setup: ${line}`));
 const sections: Section[] = [];
 await ensureSite(config.siteDir, (line) => console.error(`setup: ${line}`));
-console.error('measuring each page\'s eager JavaScript…');
-sections.push(measurePageWeight(config.siteDir));
+if (want('pages')) {
+  console.error('measuring each page\'s eager JavaScript…');
+  sections.push(measurePageWeight(config.siteDir));
+}
 const server = await startServer(config, docker, createLogger('silent'));
 try {
   const learner = await Learner.open(server.url);
-  console.error('measuring build and run --rm against the docker CLI…');
-  sections.push(...(await measureBuildAndRun(docker, learner, rounds)));
-  console.error('measuring the docker CLI through the Engine API boundary against the engine…');
-  sections.push(await measureBoundary(server, docker, await Learner.open(server.url), rounds));
-  console.error('measuring a cached rebuild of a lesson…');
-  sections.push(await measureCachedRebuild(learner, rounds * 2));
-  console.error('measuring keystroke echo through docker exec -it in the workbench…');
-  sections.push(await measureKeystrokeEcho(learner, 300));
-  console.error('measuring the workbench: prompt echo, session ready, memory per session…');
-  sections.push(await measureWorkbench(server, docker, { keystrokes: 300, sessions: rounds, manySessions: Number(process.env.BENCH_IDLE_SESSIONS ?? 50) }));
-  const classroom = Number(process.env.BENCH_LEARNERS ?? 20);
-  console.error(`measuring ${classroom} learners building and running at once…`);
-  sections.push(await measureClassroom(server.url, classroom));
+  if (want('overhead')) {
+    console.error('measuring build and run --rm against the docker CLI…');
+    sections.push(...(await measureBuildAndRun(docker, learner, rounds)));
+  }
+  if (want('boundary')) {
+    console.error('measuring the docker CLI through the Engine API boundary against the engine…');
+    sections.push(await measureBoundary(server, docker, await Learner.open(server.url), rounds));
+  }
+  if (want('rebuild')) {
+    console.error('measuring a cached rebuild of a lesson…');
+    sections.push(await measureCachedRebuild(learner, rounds * 2));
+  }
+  if (want('exec-echo')) {
+    console.error('measuring keystroke echo through docker exec -it in the workbench…');
+    sections.push(await measureKeystrokeEcho(learner, 300));
+  }
+  if (want('workbench')) {
+    console.error('measuring the workbench: prompt echo, session ready, memory per session…');
+    sections.push(await measureWorkbench(server, docker, { keystrokes: 300, sessions: rounds, manySessions: Number(process.env.BENCH_IDLE_SESSIONS ?? 50) }));
+  }
+  if (want('classroom')) {
+    const classroom = Number(process.env.BENCH_LEARNERS ?? 20);
+    console.error(`measuring ${classroom} learners building and running at once…`);
+    sections.push(await measureClassroom(server.url, classroom));
+  }
 } finally {
   for (const session of server.context.store.all()) server.context.store.delete(session);
   await server.reaper.sweep();
@@ -62,4 +80,4 @@ try {
 
 const report = renderReport(sections, { rounds, cpus: os.availableParallelism(), node: process.version });
 process.stdout.write(report);
-writeFileSync(path.join(PROJECT_ROOT, 'docs', 'benchmarks.md'), report);
+if (!only) writeFileSync(path.join(PROJECT_ROOT, 'docs', 'benchmarks.md'), report);

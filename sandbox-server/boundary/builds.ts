@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { runBuild } from '../build/run-build.ts';
+import { pruneOldDangling, runBuild } from '../build/run-build.ts';
 import { readUploadedContext } from '../build/uploaded-context.ts';
 import { buildLimits } from '../policy/refusals.ts';
 import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
@@ -161,13 +161,17 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
           } else send({ errorDetail: { message }, error: message });
         }
         session.emit('objects');
+        if (session.activeBuild === controller) session.activeBuild = undefined;
         response.end();
+        // After the answer: the learner needn't wait for the session's old dangling images to go.
+        if (result.ok) await pruneOldDangling(engine, docker).catch(() => undefined);
       } catch (error) {
         // Before any output the router answers it in the engine's shape; after, the stream just ends.
         if (!response.headersSent) throw error;
         response.end();
       } finally {
-        session.activeBuild = undefined;
+        // A next build may have begun while this one tidied up.
+        if (session.activeBuild === controller) session.activeBuild = undefined;
       }
       return { streamed: true };
     },

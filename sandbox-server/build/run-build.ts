@@ -184,7 +184,6 @@ export async function runBuild(
     }
     await keepOwned(engine, deps.docker, [...tracker.stageResults().slice(0, -1), imageId], buildId);
     if (request.quiet) output.out(`${imageId}\n`);
-    await pruneOldDangling(engine, deps.docker);
     return { ok: true, imageId, steps: tracker.steps, dockerfile, finishedAt: Date.now() };
   } catch (error) {
     await keepLeftovers(engine, deps.docker, tracker, buildId);
@@ -265,7 +264,8 @@ async function keepLeftovers(engine: ScopedEngine, docker: Docker, tracker: Buil
   }
 }
 
-async function pruneOldDangling(engine: ScopedEngine, docker: Docker): Promise<void> {
+/** Housekeeping after a build, for its caller to run once the learner has the answer. */
+export async function pruneOldDangling(engine: ScopedEngine, docker: Docker): Promise<void> {
   const dangling = (await engine.images()).filter((image) => image.tags.length === 0).sort((a, b) => b.created - a.created);
   for (const image of dangling.slice(DANGLING_KEPT)) {
     for (const tag of image.keepTags) {

@@ -195,3 +195,51 @@ describe('the workbench terminal', () => {
     expect(seen.join('\n')).not.toMatch(/\b(proc|sys|etc|usr|var)\b/);
   });
 });
+
+describe('a lines terminal (piped layerlab shell, lessons check)', () => {
+  it('types each line at the same shell, and answers with what the command wrote and its status', async () => {
+    const learner = await sandbox.newLearner({ 'index.html': '<h1>hi</h1>\n' });
+    // State carries from line to line, as in a script; the output has no prompt, no echo, \n ends.
+    expect(await learner.run('cd /tmp && name=world')).toEqual({ output: '', exitCode: 0 });
+    expect(await learner.run('pwd; echo "hello $name"')).toEqual({ output: '/tmp\nhello world\n', exitCode: 0 });
+    expect(await learner.run('cd - >/dev/null; cat index.html | wc -c; exit_with() { return $1; }; exit_with 3')).toEqual({ output: '12\n', exitCode: 3 });
+    // A comment runs nothing, so $? is still the last command's, as bash keeps it.
+    expect(await learner.run('# only a comment')).toEqual({ output: '', exitCode: 3 });
+    expect(await learner.run('true')).toEqual({ output: '', exitCode: 0 });
+    // The session hears of each, as it hears of the browser's commands.
+    expect(session(learner).record.commands.map((command) => command.line)).toContain('pwd; echo "hello $name"');
+  });
+
+  it('refuses a line that is not a whole command, or holds a line break, and the shell carries on', async () => {
+    const learner = await sandbox.newLearner({});
+    await expect(learner.run('echo "an open quote')).rejects.toThrow(/is not a whole command \(an open quote, a trailing \\\?\); a lines terminal runs each line on its own/);
+    await expect(learner.run('echo one\necho two')).rejects.toThrow(/a lines terminal runs one line per exec/);
+    await expect(learner.run(`echo ${'x'.repeat(17 * 1024)}`)).rejects.toThrow(/a command may be at most 16384/);
+    expect(await learner.run('echo still here')).toEqual({ output: 'still here\n', exitCode: 0 });
+  });
+
+  it('cuts a flood at the output cap with a notice, and the next line runs', async () => {
+    const capped = await startTestSandbox({ LAYERLAB_OUTPUT_CAP: '64k' });
+    try {
+      const learner = await capped.newLearner({});
+      const flood = await learner.run('head -c 300000 /dev/zero | tr "\\0" x; echo; echo done');
+      expect(flood.exitCode).toBe(0);
+      expect(flood.output).toMatch(/\n\[layerlab: output cut after 64 KiB; the command runs on\]\n$/);
+      expect(flood.output.length).toBeLessThan(64 * 1024 + 100);
+      expect(await learner.run('echo next')).toEqual({ output: 'next\n', exitCode: 0 });
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('lets two lines terminals of one session take turns at the one prompt', async () => {
+    const learner = await sandbox.newLearner({});
+    const other = learner.another();
+    const results = await Promise.all([learner.run('sleep 1; echo first'), other.run('echo second')]);
+    expect(results).toEqual([
+      { output: 'first\n', exitCode: 0 },
+      { output: 'second\n', exitCode: 0 },
+    ]);
+    other.disconnect();
+  });
+});
