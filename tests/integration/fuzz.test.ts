@@ -46,7 +46,9 @@ afterAll(async () => {
 const spaces = (n: number) => ' '.repeat(n);
 
 describe('adversarial input', () => {
-  it('on the command line, in flags, names, templates and curl', async () => {
+  it('on the command line, in flags, names, templates and curl', { timeout: 300_000 }, async () => {
+    // State only this shell has: a line that killed it (and had a new one started) would lose it.
+    await learner.ok('fuzz_mark=kept; cd /tmp');
     const lines = [
       `docker image inspect --format "{{${spaces(3000)}" busybox`,
       `docker image inspect --format "{{${spaces(15_000)}" busybox`,
@@ -58,7 +60,6 @@ describe('adversarial input', () => {
       `docker images --format "${'{{.Repository}}'.repeat(1000)}"`,
       `echo '${"a'".repeat(5000)}`,
       `docker run "${'\\"'.repeat(5000)}`,
-      `docker run ${'$('.repeat(5000)}`,
       `docker run ${'a='.repeat(5000)}`,
       `docker run ${'-'.repeat(15_000)}`,
       `docker run --${'a'.repeat(15_000)} busybox`,
@@ -93,10 +94,42 @@ describe('adversarial input', () => {
       if (line.length > 16 * 1024) expect(outcome, line.slice(0, 60)).toMatch(/a command may be at most 16384/);
       else expect(outcome, line.slice(0, 60)).toMatch(/^exit \d+$|is not a whole command/);
     }
-    // The shell is still there, and the session's state with it.
-    expect(await learner.run('echo still here')).toEqual({ output: 'still here\n', exitCode: 0 });
+    // The shell is still there, the same one, with its variables and working directory.
+    expect(await learner.run('echo "${fuzz_mark:-lost} $PWD"')).toEqual({ output: 'kept /tmp\n', exitCode: 0 });
+    await learner.ok('cd ~/workspace');
     expect(unanswered).toEqual([]);
   });
+
+  // A line whose shell dies must end too, and say so: the workbench starts a new shell, but the
+  // session's shell state (variables, working directory) is gone, which "exit 0" would hide.
+  // bash 5.2 parses each $( by recursion, and some 2000 nested ones overflow its 8 MiB stack: it
+  // dies of SIGSEGV before anything runs (`bash -n` on such a line exits 139).
+  for (const [what, line] of [
+    ['kills bash as it parses it', `docker run ${'$('.repeat(5000)}`],
+    ['ends the shell', 'kill -SEGV $$'],
+  ] as const) {
+    it(`in a line that ${what}: the line ends and says so, and the next line has a shell`, async () => {
+      const crasher = await sandbox.newLearner();
+      await crasher.ok('fuzz_mark=kept');
+      const outcome = await crasher.run(line, 30_000).then(
+        (result) => `exit ${result.exitCode}: ${result.output}`,
+        (error: Error) => error.message,
+      );
+      // Asked on a terminal of its own, so as not to queue behind a line that never ended.
+      const other = crasher.another();
+      try {
+        const state = await other.run('echo "${fuzz_mark:-lost}"', 30_000);
+        expect(outcome, line.slice(0, 60)).not.toMatch(/did not finish within/);
+        if (state.output === 'kept\n') expect(outcome, line.slice(0, 60)).toMatch(/^exit \d+: |is not a whole command/);
+        else expect(outcome, `${line.slice(0, 60)}: the shell was replaced (its variables are gone), and the line said`).toMatch(/the shell ended/);
+        expect(await other.run('echo still here', 30_000)).toEqual({ output: 'still here\n', exitCode: 0 });
+      } finally {
+        other.disconnect();
+        crasher.disconnect();
+      }
+      expect(unanswered).toEqual([]);
+    });
+  }
 
   it('in Dockerfiles and .dockerignore patterns', async () => {
     const dockerfiles = [

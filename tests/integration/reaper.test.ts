@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createBuildCgroup } from '../../sandbox-server/build/cgroup.ts';
 import { LABEL } from '../../sandbox-server/scope/namespace.ts';
+import { leaseStates } from '../../sandbox-server/sessions/lease.ts';
 import { removeNamespace } from '../../sandbox-server/sessions/teardown.ts';
 import { isEmpty, namespaceOfLearner, objectsOf, randomHex } from '../support/engine.ts';
 import { Learner, openTerminal, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
@@ -57,8 +58,11 @@ describe('the reaper', () => {
     // Opened after the set-up, which may take longer than the idle TTL on a busy machine.
     const active = await sandbox.newLearner();
     await active.ok('docker volume create mine');
-    const session = sandbox.server.context.store.get(idle.sessionId)!;
+    // Found by namespace, as the reaper finds it: `store.get` already answers "no such session"
+    // for one past its idle TTL, which on a busy machine it may be by now.
     const store = sandbox.server.context.store;
+    const session = store.byNamespace(namespace)!;
+    expect(session.id).toBe(idle.sessionId);
     while (!store.isExpired(session)) await new Promise((resolve) => setTimeout(resolve, 100));
     await active.ok('docker volume ls');
 
@@ -162,7 +166,15 @@ describe('the reaper', () => {
     stateDirs.push(owner.config.stateDir);
     await neighbour.server.reaper.sweep();
     expect((await objectsOf(docker, namespace)).imageTags.sort()).toEqual(before.imageTags.sort());
-    await new Promise((resolve) => setTimeout(resolve, 3500));
+    // Gone longer than its idle TTL by the engine's clock (the lease's FinishedAt), however long
+    // the stop and the sweeps took on a busy machine.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const lease = (await leaseStates(docker)).get(owner.config.instance);
+      expect(lease?.alive, 'the owner has a lease on the engine, and it is not held').toBe(false);
+      if (Date.now() - lease!.goneSince! > 3500 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const report = await neighbour.server.reaper.sweep();
     expect(report.removedNamespaces).toContain(namespace);
     expect(await objectsOf(docker, namespace)).toSatisfy(isEmpty);
@@ -260,11 +272,19 @@ describe('the reaper', () => {
     expect(after.imageTags.sort()).toEqual(before.imageTags.sort());
     expect(after.containers.map((container) => container.Id)).toEqual(before.containers.map((container) => container.Id));
     expect(after.volumes).toEqual(before.volumes);
+    // The learner is back at the same shell, which the restarted server reattached to. Its last
+    // prompt never reaches the engine's log (a line without a newline), so the replay ends inside
+    // the last command; each line is given 30 s so a shell that never answers fails as such.
     const back = Learner.resume(restarted.url, learner.cookie);
+    const ok = async (command: string) => {
+      const result = await back.run(command, 30_000);
+      expect(result.exitCode, `"${command}": ${result.output}`).toBe(0);
+      return result.output;
+    };
     try {
-      expect(await back.ok('docker images app')).toMatch(/^app\s+latest\s+[0-9a-f]{12}/m);
-      expect(await back.ok('docker ps')).toMatch(/\sweb\n$/);
-      expect(await back.run('docker run --rm app echo still mine')).toEqual({ output: 'still mine\n', exitCode: 0 });
+      expect(await ok('docker images app')).toMatch(/^app\s+latest\s+[0-9a-f]{12}/m);
+      expect(await ok('docker ps')).toMatch(/\sweb\n$/);
+      expect(await back.run('docker run --rm app echo still mine', 30_000)).toEqual({ output: 'still mine\n', exitCode: 0 });
     } finally {
       back.disconnect();
     }

@@ -56,7 +56,8 @@ describe('a class registry on another port', () => {
       env: { ...process.env, LAYERLAB_INSTANCE: `t${process.pid}-registry-port` },
       timeout: 240_000,
     });
-    expect(result.status, result.stdout + result.stderr).toBe(0);
+    // It must also end: a proof that never exits (something left open) fails here as a timeout.
+    expect(result.status, `${result.error ? `${result.error.message}\n` : ''}${result.stdout}${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/✓ 11-sharing-images-with-a-registry/);
   });
 });

@@ -12,6 +12,37 @@ let bob: Learner;
 
 const namespaceOf = (learner: Learner) => sandbox.server.context.store.get(learner.sessionId)!.namespace.id;
 
+/**
+ * The lines a terminal ends up showing. The real CLI draws a push's progress on a TTY (the
+ * workbench's) by moving the cursor up a line, erasing it and writing it again; this applies
+ * those moves (\x1b[nA, \x1b[nB, \x1b[2K, \r) so each layer reads as its final line.
+ */
+function screen(output: string): string {
+  const lines = [''];
+  let row = 0;
+  let column = 0;
+  for (const [token, count, command] of output.matchAll(/\x1b\[(\d*)([A-Za-z])|\r|\n|[^\x1b\r\n]+/g)) {
+    if (token === '\n') {
+      row += 1;
+      column = 0;
+    } else if (token === '\r') {
+      column = 0;
+    } else if (command === 'A') {
+      row = Math.max(0, row - Number(count || 1));
+    } else if (command === 'B') {
+      row += Number(count || 1);
+    } else if (command === 'K') {
+      lines[row] = count === '2' ? '' : (lines[row] ?? '').slice(0, column);
+    } else if (command === undefined) {
+      const line = (lines[row] ?? '').padEnd(column);
+      lines[row] = line.slice(0, column) + token + line.slice(column + token.length);
+      column += token.length;
+    }
+    while (lines.length <= row) lines.push('');
+  }
+  return lines.map((line) => line.trimEnd()).join('\n');
+}
+
 beforeAll(async () => {
   sandbox = await startTestSandbox();
   alice = await sandbox.newLearner({ Dockerfile: 'FROM busybox\nCMD ["echo","from alice"]\n' });
@@ -28,7 +59,7 @@ describe('the class registry', () => {
     const pushed = await alice.run('docker push localhost:5000/app:v1');
     expect(pushed.exitCode, pushed.output).toBe(0);
     expect(pushed.output).toMatch(/^The push refers to repository \[localhost:5000\/app\]$/m);
-    expect(pushed.output).toMatch(/^v1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+    expect(screen(pushed.output)).toMatch(/^v1: digest: sha256:[0-9a-f]{64} size: \d+$/m);
     expect(pushed.output).not.toContain(namespaceOf(alice));
 
     expect((await alice.run('docker rmi localhost:5000/app:v1 app')).exitCode).toBe(0);
@@ -59,7 +90,7 @@ describe('the class registry', () => {
     const pushed = await carol.run('docker push localhost:5000/copy:v1');
     expect(pushed.exitCode, pushed.output).toBe(0);
     // Alice pushed the same layers first; the engine reuses them and would say from whose repository.
-    expect(pushed.output).toMatch(/^[0-9a-f]{12}: Layer already exists$/m);
+    expect(screen(pushed.output)).toMatch(/^[0-9a-f]{12}: Layer already exists$/m);
     expect(pushed.output).not.toMatch(/Mounted from/);
     for (const learner of [alice, bob, carol]) expect(pushed.output).not.toContain(namespaceOf(learner));
     await carol.ok('docker rmi localhost:5000/copy:v1');
@@ -81,8 +112,10 @@ describe('the class registry', () => {
     expect(hub.exitCode).toBe(1);
     expect(hub.output).toMatch(/can't push to Docker Hub; push to the class registry instead: docker tag app localhost:5000\/app/);
     const other = await alice.run('docker pull quay.io/someone/app');
+    expect(other.exitCode).toBe(1);
     expect(other.output).toMatch(/this sandbox reaches one registry, localhost:5000, not quay.io/);
     const notLocal = await alice.run('docker push localhost:5000/nothing');
+    expect(notLocal.exitCode).toBe(1);
     expect(notLocal.output).toMatch(/An image does not exist locally with the tag: localhost:5000\/nothing/);
   });
 
