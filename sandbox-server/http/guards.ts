@@ -54,7 +54,9 @@ export function sessionOf(request: FastifyRequest): Session {
 export function registerGuards(app: FastifyInstance, context: SandboxContext): void {
   refuseUnknownHosts(app, allowedHostnames(context.config));
   app.decorateRequest('learnerSession', null);
-  app.addHook('onRequest', async (request) => {
+  // preParsing: after the cookies are read, before the body is. (A terminal handshake refused in
+  // onRequest keeps its socket open past @fastify/websocket, and the server's close waits on it.)
+  app.addHook('preParsing', async (request) => {
     const guard = request.routeOptions.config.guard;
     if (!guard) return;
     if (guard.origin && !originAllowed(request, context.config.allowedOrigins)) {
