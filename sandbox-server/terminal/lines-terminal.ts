@@ -132,6 +132,8 @@ export class LinesTerminal {
       };
       on(workbench, 'closed', (reason: string) => shellGone(`the shell ended (${reason})`));
       on(workbench, 'away', () => shellGone(ENGINE_DOWN_MESSAGE));
+      // `exit`, or bash dying of the line (a crash while parsing it): the next line gets a new shell.
+      on(workbench, 'shell-ended', () => shellGone('the shell ended with this line; the next line runs in a new one'));
       if (!workbench.type(command)) finish({ type: 'busy', command });
     });
   }

@@ -113,10 +113,12 @@ export class PortForwards {
   async #exec(command: string[], options: { detach?: boolean } = {}): Promise<void> {
     const exec = await this.#workbench.exec({ Cmd: command, User: 'root', AttachStdout: !options.detach, AttachStderr: !options.detach });
     const stream = await exec.start({ Detach: options.detach ?? false });
-    if (!options.detach) {
-      stream.resume();
-      await new Promise((resolve) => stream.on('end', resolve));
-    }
+    // Read to its end even when detached (the engine's empty answer), or its connection stays open.
+    stream.resume();
+    await new Promise((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+    });
   }
 
   close(): void {

@@ -44,6 +44,8 @@ export interface WorkbenchEvents {
   closed: [reason: string];
   /** The engine stopped answering; the shell comes back when it does. */
   away: [];
+  /** The shell ended (`exit`, a crash, the engine stopping it); a new one may follow. */
+  'shell-ended': [];
 }
 
 export interface WorkbenchOptions {
@@ -147,13 +149,27 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   /**
    * A shell that was already running (a warm one, or one a restarted server finds) has drawn no
    * prompt the server saw: bash draws its first prompt only once its terminal has been read from,
-   * and a replayed log may not reach back to the last one. An empty line has bash draw a prompt
-   * (and say so), as pressing Enter would: at once for a warm shell, which has drawn nothing yet,
-   * and for a found one only if no marker came with the replay.
+   * and the engine's log keeps no unfinished line, so a replay ends before the last prompt (with
+   * its marker). An empty line has bash draw a prompt and say so, as pressing Enter would: at once
+   * for a warm shell, which has drawn nothing yet, and for a found one when bash itself holds the
+   * terminal (no command of the learner's in the foreground, which the Enter would reach).
    */
   async #untilPrompt(options: { warm: boolean }): Promise<void> {
-    if (!options.warm) await new Promise((resolve) => setTimeout(resolve, 200));
-    if (this.#state === 'starting') this.#attachment?.write('\r');
+    if (!options.warm) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      if (this.#state === 'prompt' || !(await this.#shellHoldsTerminal())) return;
+    }
+    this.#setState('starting');
+    this.#attachment?.write('\r');
+  }
+
+  /** Whether the login bash is the foreground process of its terminal (ps marks it `+`). */
+  async #shellHoldsTerminal(): Promise<boolean> {
+    const top = await this.container.top({ ps_args: '-o pid,ppid,stat,comm' }).catch(() => undefined);
+    const rows = ((top?.Processes ?? []) as string[][]).map(([pid, ppid, stat, comm]) => ({ pid, ppid, stat, comm }));
+    const init = rows.find((row) => row.comm === 'docker-init');
+    const shell = rows.find((row) => row.comm === 'bash' && row.ppid === init?.pid);
+    return shell?.stat?.includes('+') ?? false;
   }
 
   /** Keystrokes, as the browser's xterm reports them. */
@@ -229,6 +245,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   async #onShellEnded(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#attachment = undefined;
+    this.emit('shell-ended');
     if (!(await this.#engineAnswers())) return this.#awaitEngine();
     const now = Date.now();
     this.#restarts = [...this.#restarts.filter((at) => now - at < 60_000), now];
