@@ -24,7 +24,6 @@ export class HeadlessTerminal {
       control: (message) => {
         if (message.type === 'command-end') this.#waiting?.(message.exitCode);
         else if (message.type === 'error') this.#errors.push(message.message);
-        else if (message.type === 'busy') this.#waiting?.(-1);
       },
     });
   }

@@ -105,7 +105,11 @@ export class LinesTerminal {
           this.#options.send(Buffer.from(`\n[layerlab: output cut after ${Math.round(cap / 1024)} KiB; the command runs on]\n`));
         }
       });
-      on(workbench, 'command-end', () => (started = false));
+      let ended = false;
+      on(workbench, 'command-end', () => {
+        started = false;
+        ended = true;
+      });
       const unfinishedLine = () => {
         finish({ type: 'error', message: `"${command.slice(0, 60)}" is not a whole command (an open quote, a trailing \\?); a lines terminal runs each line on its own` });
         control({ type: 'command-end', command, exitCode: 2 });
@@ -123,8 +127,8 @@ export class LinesTerminal {
       });
       on(workbench, 'prompt', () => {
         if (unfinished) unfinishedLine();
-        // Nothing ran: a comment, or only spaces.
-        else if (!started) finish({ type: 'command-end', command, exitCode: 0 });
+        // Nothing ran: only spaces. (A line that ran waits for the session's word, after its files.)
+        else if (!started && !ended) finish({ type: 'command-end', command, exitCode: 0 });
       });
       const shellGone = (message: string) => {
         finish({ type: 'error', message });
@@ -134,7 +138,7 @@ export class LinesTerminal {
       on(workbench, 'away', () => shellGone(ENGINE_DOWN_MESSAGE));
       // `exit`, or bash dying of the line (a crash while parsing it): the next line gets a new shell.
       on(workbench, 'shell-ended', () => shellGone('the shell ended with this line; the next line runs in a new one'));
-      if (!workbench.type(command)) finish({ type: 'busy', command });
+      if (!workbench.type(command)) shellGone('the shell was busy with another command; send the line again');
     });
   }
 }
