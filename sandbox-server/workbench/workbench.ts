@@ -7,6 +7,7 @@ import SerializeAddonModule from '@xterm/addon-serialize';
 import HeadlessModule from '@xterm/headless';
 import type { BuildQueue } from '../build/queue.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
+import { engineAnswers } from '../engine/connect.ts';
 import { ENGINE_DOWN_MESSAGE, isEngineDown, isNotFound } from '../engine/errors.ts';
 import { EngineBoundary } from '../boundary/server.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
@@ -44,7 +45,7 @@ export interface WorkbenchEvents {
   closed: [reason: string];
   /** The engine stopped answering; the shell comes back when it does. */
   away: [];
-  /** The shell ended (`exit`, a crash, the engine stopping it); a new one may follow. */
+  /** The shell ended (`exit`, a crash) with the engine still there; a new one follows. */
   'shell-ended': [];
 }
 
@@ -245,8 +246,10 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   async #onShellEnded(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#attachment = undefined;
+    // No shell until one is started again (or the engine is back): nothing is typed into the void.
+    this.#setState('starting');
+    if (!(await engineAnswers(this.#options.docker))) return this.#awaitEngine();
     this.emit('shell-ended');
-    if (!(await this.#engineAnswers())) return this.#awaitEngine();
     const now = Date.now();
     this.#restarts = [...this.#restarts.filter((at) => now - at < 60_000), now];
     if (this.#restarts.length > RESTARTS_PER_MINUTE) {
@@ -256,7 +259,6 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
       return;
     }
     this.#print('[layerlab: the shell ended; here is a new one]');
-    this.#setState('starting');
     await this.#restart();
   }
 
@@ -274,15 +276,6 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     }
   }
 
-  async #engineAnswers(): Promise<boolean> {
-    try {
-      await this.#options.docker.ping();
-      return true;
-    } catch (error) {
-      return !isEngineDown(error);
-    }
-  }
-
   /**
    * The engine stopped (a restart takes every container with it): the screen says so once, and
    * the workbench is started again with a new shell as soon as the engine answers. Its files are
@@ -295,7 +288,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
       this.#print(`[layerlab: ${ENGINE_DOWN_MESSAGE}]`);
       this.emit('away');
     }
-    while (this.#state === 'away' && !(await this.#engineAnswers())) {
+    while (this.#state === 'away' && !(await engineAnswers(this.#options.docker))) {
       await new Promise((resolve) => setTimeout(resolve, ENGINE_RETRY_MS).unref());
     }
     if (this.#state !== 'away') return;
