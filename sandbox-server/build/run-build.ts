@@ -103,7 +103,10 @@ export async function runBuild(
   });
   for (const note of review.notes) output.err(`${note}\n`);
   if (review.problems.length > 0) {
-    for (const problem of review.problems) {
+    // The engine stops at its first parse error. A refused instruction can cause one further on
+    // (a FROM refused leaves "no build stage" after it), so the refusals alone are shown then.
+    const refusals = review.problems.filter((problem) => problem.kind === 'policy');
+    for (const problem of refusals.length > 0 ? refusals : review.problems.slice(0, 1)) {
       output.err(
         problem.kind === 'syntax'
           ? `Error response from daemon: dockerfile parse error line ${problem.line}: ${problem.message}\n`
