@@ -3,7 +3,10 @@
 # learner ran: OSC 6973 sequences, which the server takes out of the stream before anything
 # shows them (sandbox-server/workbench/shell-markers.ts).
 #   start;BASE64       PS0: this command line was read and is about to run
-#   end;STATUS;BASE64  PROMPT_COMMAND: history gained that line, and it exited with STATUS
+#   end;STATUS;STAMP;BASE64
+#                      PROMPT_COMMAND: history gained that line, and it exited with STATUS; STAMP
+#                      sums the workspace's names, sizes and times, so the server reads the files
+#                      back only when it changed
 #   prompt             PROMPT_COMMAND: back at the prompt with nothing run (an empty line, Ctrl-C)
 #   more               PS2: the line is not a whole command yet (an open quote, a trailing \)
 HISTCONTROL=
@@ -27,11 +30,15 @@ __layerlab_start() {
   printf '\e]6973;start;%s\a' "$(printf %s "$line" | base64 -w0)"
 }
 
+__layerlab_stamp() {
+  find "$HOME/workspace" -xdev -printf '%T@ %s %p\n' 2>/dev/null | cksum | tr ' ' '-'
+}
+
 __layerlab_prompt() {
   local status=$? entry number line
   __layerlab_last
   if [ -n "$__layerlab_ready" ] && [ "$number" != "$__layerlab_seen" ]; then
-    printf '\e]6973;end;%s;%s\a' "$status" "$(printf %s "$line" | base64 -w0)"
+    printf '\e]6973;end;%s;%s;%s\a' "$status" "$(__layerlab_stamp)" "$(printf %s "$line" | base64 -w0)"
   else
     printf '\e]6973;prompt\a'
   fi

@@ -7,7 +7,8 @@
 
 type MarkerBody =
   | { kind: 'start'; command: string }
-  | { kind: 'end'; exitCode: number; command: string }
+  /** `workspaceStamp`: the workspace's names, sizes and times summed; none from an older shell integration. */
+  | { kind: 'end'; exitCode: number; command: string; workspaceStamp?: string }
   | { kind: 'prompt' }
   /** PS2: the line read so far is not a whole command, and bash waits for the rest. */
   | { kind: 'more' };
@@ -108,7 +109,11 @@ function parseMarker(body: string): MarkerBody | undefined {
   if (separator < 1) return undefined;
   const exitCode = Number(rest.slice(0, separator));
   if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) return undefined;
-  return { kind: 'end', exitCode, command: decodeCommand(rest.slice(separator + 1)) };
+  // base64 has no ';', so a second one ends the stamp.
+  const fields = rest.slice(separator + 1);
+  const stampEnd = fields.indexOf(';');
+  if (stampEnd < 0) return { kind: 'end', exitCode, command: decodeCommand(fields) };
+  return { kind: 'end', exitCode, workspaceStamp: fields.slice(0, stampEnd), command: decodeCommand(fields.slice(stampEnd + 1)) };
 }
 
 /** The line as history holds it, without the space a Tab completion leaves at its end. */

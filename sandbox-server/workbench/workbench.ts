@@ -35,8 +35,8 @@ export interface WorkbenchEvents {
   output: [data: Buffer];
   /** A command line was read and runs now. */
   'command-start': [command: string];
-  /** It finished; `command` is the line as history holds it. */
-  'command-end': [command: string, exitCode: number];
+  /** It finished; `command` is the line as history holds it, `workspaceStamp` sums the workspace as it left it. */
+  'command-end': [command: string, exitCode: number, workspaceStamp: string | undefined];
   /** Back at the prompt with nothing run: an empty line, a comment, Ctrl-C at the prompt. */
   prompt: [];
   /** bash read part of a command (an open quote, a trailing backslash) and waits for the rest. */
@@ -352,7 +352,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
       this.emit('command-start', marker.command);
     } else if (marker.kind === 'end') {
       this.#setState('prompt');
-      this.emit('command-end', marker.command, marker.exitCode);
+      this.emit('command-end', marker.command, marker.exitCode, marker.workspaceStamp);
     } else if (marker.kind === 'prompt') {
       this.#setState('prompt');
       this.emit('prompt');

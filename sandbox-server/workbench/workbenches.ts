@@ -20,9 +20,9 @@ export interface WorkbenchesOptions {
 
 /**
  * Every session's workbench, opened when the session starts and closed when it ends. After each
- * command the shell finishes, the session's copy of the workspace is read back from the workbench
- * (the files' one owner) before anyone hears that the command ended, so checks and the editor
- * see what the command did.
+ * command that changed the workspace (the shell's end marker stamps it), the session's copy is
+ * read back from the workbench (the files' one owner) before anyone hears that the command ended,
+ * so checks and the editor see what the command did.
  */
 export class Workbenches {
   readonly #options: WorkbenchesOptions;
@@ -69,8 +69,16 @@ export class Workbenches {
     workbench.on('command-start', (command) => {
       told = told.then(() => void session.emit('command-start', command));
     });
-    workbench.on('command-end', (command, exitCode) => {
-      told = told.then(() => this.#commandEnded(session, workbench, command, exitCode));
+    // The stamp of the workspace as last read back: a command that leaves it the same (names, sizes
+    // and times; the editor's writes change the times too) needs no read.
+    let readAt: string | undefined;
+    workbench.on('command-end', (command, exitCode, stamp) => {
+      told = told.then(async () => {
+        const unchanged = stamp !== undefined && stamp === readAt;
+        if (!unchanged && (await this.#readBack(session, workbench))) readAt = stamp;
+        this.#options.store.touch(session);
+        session.commandFinished(command, exitCode);
+      });
     });
     // A shell that could not be started again (the engine was away) is opened afresh next time.
     workbench.once('closed', () => {
@@ -83,19 +91,19 @@ export class Workbenches {
     return workbench;
   }
 
-  async #commandEnded(session: Session, workbench: Workbench, command: string, exitCode: number): Promise<void> {
-    const { store, log } = this.#options;
+  /** The session's copy of the workspace, from the workbench (its files' one owner); false if it could not be read. */
+  async #readBack(session: Session, workbench: Workbench): Promise<boolean> {
     try {
       const { files } = await workbench.readFiles();
       if (!sameFiles(files, session.record.files)) {
         session.record.files = files;
         session.emit('files', 'workbench');
       }
+      return true;
     } catch (error) {
-      log.warn(`workspace of ${session.namespace.id} not read back: ${(error as Error).message}`);
+      this.#options.log.warn(`workspace of ${session.namespace.id} not read back: ${(error as Error).message}`);
+      return false;
     }
-    store.touch(session);
-    session.commandFinished(command, exitCode);
   }
 
   /** Lets go of every workbench without stopping it: a restarted server reattaches to the same shells. */

@@ -243,3 +243,27 @@ describe('a lines terminal (piped layerlab shell, lessons check)', () => {
     other.disconnect();
   });
 });
+
+describe('reading the workspace back', () => {
+  it('reads it after a command that changed it, and not after one that left it alone', async () => {
+    const learner = await sandbox.newLearner({ 'index.html': 'one\n' });
+    await learner.run('true');
+    const workbench = await sandbox.server.context.workbenches.for(session(learner));
+    const readFiles = workbench.readFiles.bind(workbench);
+    let reads = 0;
+    workbench.readFiles = () => {
+      reads += 1;
+      return readFiles();
+    };
+    await learner.run('docker ps -q; ls');
+    expect(reads).toBe(0);
+    await learner.run('echo two > index.html');
+    expect(reads).toBe(1);
+    expect(session(learner).files.get('index.html')).toBe('two\n');
+    // A write from outside the shell (the editor's) changes the stamp too.
+    await learner.setFiles({ 'index.html': 'three\n' });
+    await learner.run('true');
+    expect(reads).toBe(2);
+    expect(session(learner).files.get('index.html')).toBe('three\n');
+  });
+});

@@ -58,4 +58,13 @@ describe('the shell marker filter', () => {
   it('ignores a malformed marker', () => {
     expect(run(['\x1b]6973;end;999;eA==\x07\x1b]6973;end;x\x07ok']).markers).toEqual([]);
   });
+
+  it("reads the workspace stamp of an end marker, and an older shell's end without one", () => {
+    const stamped = `\x1b]6973;end;2;3141592653-1234;${Buffer.from('ls; false').toString('base64')}\x07`;
+    expect(run([stamped, end(0, 'ls'), '\x1b]6973;more\x07> ']).markers).toEqual([
+      { kind: 'end', exitCode: 2, workspaceStamp: '3141592653-1234', command: 'ls; false' },
+      { kind: 'end', exitCode: 0, command: 'ls' },
+      { kind: 'more' },
+    ]);
+  });
 });
