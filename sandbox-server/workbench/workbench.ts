@@ -37,7 +37,7 @@ export interface WorkbenchEvents {
   'command-start': [command: string];
   /** It finished; `command` is the line as history holds it, `workspaceStamp` sums the workspace as it left it. */
   'command-end': [command: string, exitCode: number, workspaceStamp: string | undefined];
-  /** Back at the prompt with nothing run: an empty line, a comment, Ctrl-C at the prompt. */
+  /** Back at the prompt with nothing run: an empty line, Ctrl-C at the prompt. (A comment is history, so it ends.) */
   prompt: [];
   /** bash read part of a command (an open quote, a trailing backslash) and waits for the rest. */
   more: [];
