@@ -2,6 +2,7 @@ import { ENGINE_DOWN_MESSAGE } from '../engine/errors.ts';
 import type { RanCommand, Session } from '../sessions/session.ts';
 import type { Workbench } from '../workbench/workbench.ts';
 import { commandTooLong, type ServerMessage } from './protocol.ts';
+import { Subscriptions } from './subscriptions.ts';
 
 export interface LinesTerminalOptions {
   session: Session;
@@ -81,13 +82,10 @@ export class LinesTerminal {
     let sent = 0;
     let started = false;
     await new Promise<void>((resolve) => {
-      const unsubscribe: (() => void)[] = [];
-      const on = <E extends string>(emitter: { on(event: E, listener: (...args: never[]) => void): unknown; off(event: E, listener: (...args: never[]) => void): unknown }, event: E, listener: (...args: never[]) => void) => {
-        emitter.on(event, listener);
-        unsubscribe.push(() => emitter.off(event, listener));
-      };
+      const subscriptions = new Subscriptions();
+      const on = subscriptions.on.bind(subscriptions);
       const finish = (message?: ServerMessage) => {
-        for (const off of unsubscribe) off();
+        subscriptions.clear();
         const rest = lineEnds.end();
         if (rest.length > 0) this.#options.send(rest);
         if (message) control(message);

@@ -2,6 +2,7 @@ import type { RanCommand, Session } from '../sessions/session.ts';
 import { filesToObject } from '../sessions/workspace.ts';
 import type { Workbench } from '../workbench/workbench.ts';
 import { commandTooLong, type ServerMessage } from './protocol.ts';
+import { Subscriptions } from './subscriptions.ts';
 
 export interface WorkbenchTerminalOptions {
   session: Session;
@@ -19,7 +20,7 @@ export interface WorkbenchTerminalOptions {
  */
 export class WorkbenchTerminal {
   readonly #options: WorkbenchTerminalOptions;
-  readonly #unsubscribe: (() => void)[] = [];
+  readonly #subscriptions = new Subscriptions();
 
   private constructor(options: WorkbenchTerminalOptions) {
     this.#options = options;
@@ -32,22 +33,17 @@ export class WorkbenchTerminal {
     // Subscribed before the screen is read, so no output falls between the two.
     const held: Buffer[] = [];
     let screenSent = false;
-    terminal.#on(workbench, 'output', (data: Buffer) => (screenSent ? options.send(data) : held.push(data)));
-    terminal.#on(session, 'command-start', (command: string) => options.control({ type: 'command-start', command }));
-    terminal.#on(workbench, 'closed', () => options.control({ type: 'error', message: 'the shell ended; reload the page for a new one' }));
-    terminal.#on(session, 'command', (ran: RanCommand) => options.control({ type: 'command-end', command: ran.line, exitCode: ran.exitCode }));
-    terminal.#on(session, 'files', () => options.control({ type: 'files', files: filesToObject(session.files) }));
+    terminal.#subscriptions.on(workbench, 'output', (data: Buffer) => (screenSent ? options.send(data) : held.push(data)));
+    terminal.#subscriptions.on(session, 'command-start', (command: string) => options.control({ type: 'command-start', command }));
+    terminal.#subscriptions.on(workbench, 'closed', () => options.control({ type: 'error', message: 'the shell ended; reload the page for a new one' }));
+    terminal.#subscriptions.on(session, 'command', (ran: RanCommand) => options.control({ type: 'command-end', command: ran.line, exitCode: ran.exitCode }));
+    terminal.#subscriptions.on(session, 'files', () => options.control({ type: 'files', files: filesToObject(session.files) }));
     const screen = await workbench.screen();
     options.control({ type: 'ready', mode: 'tty', lessonId: session.record.lessonId, screen: true });
     if (screen) options.send(Buffer.from(screen, 'utf8'));
     screenSent = true;
     for (const data of held.splice(0)) options.send(data);
     return terminal;
-  }
-
-  #on(emitter: { on(event: string, listener: (...args: never[]) => void): unknown; off(event: string, listener: (...args: never[]) => void): unknown }, event: string, listener: (...args: never[]) => void): void {
-    emitter.on(event, listener);
-    this.#unsubscribe.push(() => emitter.off(event, listener));
   }
 
   input(data: string): void {
@@ -69,6 +65,6 @@ export class WorkbenchTerminal {
   }
 
   close(): void {
-    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    this.#subscriptions.clear();
   }
 }
