@@ -6,6 +6,7 @@
 import { ApiError } from './api.ts';
 import { ChecksPanel } from './checks.ts';
 import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
+import { Panes } from './panes.ts';
 import { SandboxSession, type SessionInfo } from './session.ts';
 import { loadFiles, markStarted, type FileMap } from './storage.ts';
 import { WorkspaceSync, type SyncState } from './workspace-sync.ts';
@@ -140,6 +141,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   // The terminal, and the checks that follow each command.
   const { LessonTerminal, CommandNotStarted } = await terminalModule;
   let checksTimers: ReturnType<typeof setTimeout>[] = [];
+  const commandEndListeners = new Set<(command: string, exitCode: number) => void>();
   const terminal: LessonTerminal = new LessonTerminal(ui.terminal, {
     ensureSession: async () => {
       const outcome = await session.ensure();
@@ -156,7 +158,8 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
       root.dataset.running = '';
       say(`Running ${command}`);
     },
-    onCommandEnd: (command) => {
+    onCommandEnd: (command, exitCode) => {
+      for (const listener of commandEndListeners) listener(command, exitCode);
       delete root.dataset.running;
       say('');
       for (const timer of checksTimers) clearTimeout(timer);
@@ -184,6 +187,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   }
 
   const runCommands = async (commands: string[]) => {
+    panes.show('terminal');
     for (const command of commands) {
       try {
         await terminal.exec(command);
@@ -193,6 +197,15 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
       }
     }
   };
+
+  const panes = new Panes(root, {
+    lesson,
+    runCommands,
+    onCommandEnd: (listener) => {
+      commandEndListeners.add(listener);
+      return () => commandEndListeners.delete(listener);
+    },
+  });
 
   const replaceFiles = async (next: FileMap, done: string) => {
     showFiles(next);
