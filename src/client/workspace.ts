@@ -6,7 +6,7 @@
 import { ApiError } from './api.ts';
 import { ChecksPanel } from './checks.ts';
 import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
-import { Panes } from './panes.ts';
+import { Panes, registerPane } from './panes.ts';
 import { SandboxSession, type SessionInfo } from './session.ts';
 import { loadFiles, markStarted, type FileMap } from './storage.ts';
 import { WorkspaceSync, type SyncState } from './workspace-sync.ts';
@@ -27,6 +27,8 @@ const CHECKS_AFTER_COMMAND_MS = 150;
 /** And again after these, when the command started a container that may still be starting up. */
 const CHECKS_AFTER_START_MS = [1500, 4000];
 const STARTS_CONTAINER = /^docker\s+(?:container\s+)?(?:run|start|restart)\b/;
+
+registerPane('layers', () => import('./panes/layers.ts'));
 
 export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceController> {
   const lesson = JSON.parse(root.querySelector('script[data-lesson]')!.textContent!) as LessonData;
