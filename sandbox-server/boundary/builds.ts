@@ -160,6 +160,7 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
             response.write(JSON.stringify({ message }));
           } else send({ errorDetail: { message }, error: message });
         }
+        session.lastBuild = { result, dockerfilePath: (parsed.dockerfile ?? 'Dockerfile').replace(/^\.\//, '') };
         session.emit('objects');
         if (session.activeBuild === controller) session.activeBuild = undefined;
         response.end();

@@ -35,6 +35,8 @@ export interface BuildResult {
   imageId?: string;
   steps: BuildStep[];
   dockerfile: string;
+  /** The Dockerfile's own line for each step (step n is `stepLines[n - 1]`). */
+  stepLines: number[];
   finishedAt: number;
 }
 
@@ -62,9 +64,11 @@ export async function runBuild(
 ): Promise<BuildResult> {
   const { policy } = deps;
   const dockerfile = files.get(request.dockerfilePath);
+  const tracker = new BuildStepTracker();
+  let stepLines: number[] = [];
   const failed = (message: string): BuildResult => {
     output.err(`${message}\n`);
-    return { ok: false, steps: [], dockerfile: dockerfile ?? '', finishedAt: Date.now() };
+    return { ok: false, steps: tracker.steps, dockerfile: dockerfile ?? '', stepLines, finishedAt: Date.now() };
   };
   if (dockerfile === undefined) {
     return failed(`unable to prepare context: the workspace has no ${request.dockerfilePath}`);
@@ -113,8 +117,9 @@ export async function runBuild(
           : `Error: ${request.dockerfilePath}:${problem.line}: ${problem.message}\n`,
       );
     }
-    return { ok: false, steps: [], dockerfile, finishedAt: Date.now() };
+    return { ok: false, steps: [], dockerfile, stepLines, finishedAt: Date.now() };
   }
+  stepLines = review.sourceLines;
   for (const ref of review.catalogueImages) {
     if (!(await engine.hasImage(ref))) await engine.pullFromCatalogue(ref);
   }
@@ -125,7 +130,6 @@ export async function runBuild(
   });
   const buildId = `${engine.namespace.id}-${randomBytes(4).toString('hex')}`;
   const cgroup = createBuildCgroup(buildId, { pids: policy.build.pids, memoryBytes: policy.build.memoryBytes });
-  const tracker = new BuildStepTracker();
   try {
     const context = await makeBuildContext(files, request.dockerfilePath, review.canonical);
     if (!request.quiet && request.announceContext !== false) output.out(`Sending build context to Docker daemon  ${humanSize(context.bytes)}\n`);
@@ -174,7 +178,7 @@ export async function runBuild(
       if (/returned a non-zero code: 137/.test(message)) {
         output.err(`hint: code 137 means the step was killed, usually for using more than the build's memory limit\n`);
       }
-      return { ok: false, steps: tracker.steps, dockerfile, finishedAt: Date.now() };
+      return { ok: false, steps: tracker.steps, dockerfile, stepLines, finishedAt: Date.now() };
     }
     const imageId = outcome.imageId;
     if (!imageId) return failed('the build finished without an image');
@@ -187,7 +191,7 @@ export async function runBuild(
     }
     await keepOwned(engine, deps.docker, [...tracker.stageResults().slice(0, -1), imageId], buildId);
     if (request.quiet) output.out(`${imageId}\n`);
-    return { ok: true, imageId, steps: tracker.steps, dockerfile, finishedAt: Date.now() };
+    return { ok: true, imageId, steps: tracker.steps, dockerfile, stepLines, finishedAt: Date.now() };
   } catch (error) {
     await keepLeftovers(engine, deps.docker, tracker, buildId);
     if (signal.aborted) return failed('build cancelled');

@@ -11,6 +11,8 @@ export interface BuildStep {
   /** The image after this step (short ID), once the builder printed it. */
   imageId?: string;
   stage: number;
+  /** When the builder announced it; the next step's start (or the end) gives its duration. */
+  startedAt: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export class BuildStepTracker {
     if (step) {
       const instruction = step[2]!;
       if (/^FROM\s/i.test(instruction)) this.#stage += 1;
-      this.steps.push({ index: Number(step[1]), instruction, cached: false, stage: Math.max(this.#stage, 0) });
+      this.steps.push({ index: Number(step[1]), instruction, cached: false, stage: Math.max(this.#stage, 0), startedAt: Date.now() });
       return;
     }
     const current = this.steps.at(-1);

@@ -8,6 +8,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { engineAnswers } from '../engine/connect.ts';
+import { registerBuildRoutes } from './build-routes.ts';
 import { registerCheckRoutes } from './check-routes.ts';
 import { Refusal, registerGuards } from './guards.ts';
 import { registerLayerRoutes } from './layer-routes.ts';
@@ -66,6 +67,7 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
   registerTerminalSocket(app, context);
   registerCheckRoutes(app, context);
   registerLayerRoutes(app, context);
+  registerBuildRoutes(app, context);
 
   app.get('/api/health', async () => ({
     ok: true,

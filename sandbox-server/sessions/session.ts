@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { BuildResult } from '../build/run-build.ts';
 import { Namespace } from '../scope/namespace.ts';
 import type { WorkspaceFiles } from './workspace.ts';
 
@@ -53,6 +54,8 @@ export class Session extends EventEmitter<SessionEvents> {
   readonly namespace: Namespace;
   /** Set while this session's build runs or waits for a slot. */
   activeBuild: AbortController | undefined;
+  /** The last build, step by step, for the editor's gutter; in memory only (a restart forgets it). */
+  lastBuild: { result: BuildResult; dockerfilePath: string } | undefined;
 
   constructor(record: SessionRecord, instance: string) {
     super();

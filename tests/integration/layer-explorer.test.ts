@@ -74,6 +74,28 @@ describe('the layer explorer', () => {
     expect(body.totalSize).toBe(layers.reduce((sum, size) => sum + size, 0));
   });
 
+  it('reports the last build step by step: lines, cache hits on a rebuild, layer sizes, the step a failure stopped at', async () => {
+    type Report = { build: { ok: boolean; steps: { line?: number; instruction: string; cached: boolean; durationMs: number; layerBytes?: number; failed?: boolean }[] } | null };
+    const last = async (who: Learner) => (await (await fetch(`${sandbox.url}/api/builds/last`, { headers: { cookie: who.cookie } })).json()) as Report;
+    expect((await last(other)).build).toBeNull();
+
+    await learner.ok('docker build -t layered .');
+    const rebuilt = (await last(learner)).build!;
+    expect(rebuilt.ok).toBe(true);
+    expect(rebuilt.steps.map((step) => step.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Every step after FROM came from the cache the first build left.
+    expect(rebuilt.steps.slice(1).every((step) => step.cached)).toBe(true);
+    expect(rebuilt.steps[2]!.layerBytes).toBeGreaterThanOrEqual(300_000);
+    expect(rebuilt.steps[3]!.layerBytes).toBe(0);
+
+    await learner.ok(`printf 'FROM busybox\\nRUN echo fine\\nRUN exit 3\\nCMD ["true"]\\n' > Broken.Dockerfile`);
+    expect((await learner.run('docker build -f Broken.Dockerfile -t broken .')).exitCode).not.toBe(0);
+    const broken = (await last(learner)).build!;
+    expect(broken.ok).toBe(false);
+    expect(broken.steps.find((step) => step.failed)).toMatchObject({ line: 3, instruction: 'RUN exit 3', cached: false });
+    expect(broken.steps.filter((step) => step.failed)).toHaveLength(1);
+  });
+
   it("answers only for the learner's own images, with a sentence", async () => {
     const theirs = await explore(other, 'layered');
     expect(theirs.status).toBe(404);
