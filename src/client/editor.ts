@@ -14,6 +14,7 @@ import 'monaco-editor/features/comment/register';
 import 'monaco-editor/features/gotoError/register';
 import 'monaco-editor/features/bracketMatching/register';
 import './editor-languages.ts';
+import './build-marks.css';
 import { registerDockerfileLanguageService } from './dockerfile-language.ts';
 import { languageFor } from '../lib/workspace-files.ts';
 import type { FileMap } from './storage.ts';
@@ -41,6 +42,15 @@ export interface WorkspaceEditor {
   setFiles(files: FileMap): void;
   readonly activePath: string;
   focus(): void;
+  /** Marks each instruction line with what the last build did there; an edit to the file clears them. */
+  markBuild(path: string, marks: readonly BuildMark[]): void;
+}
+
+export interface BuildMark {
+  line: number;
+  state: 'cached' | 'rebuilt' | 'failed';
+  /** Shown after the line: "cached", "ran 4.1 s, 12 kB". */
+  label: string;
 }
 
 export interface EditorOptions {
@@ -58,6 +68,8 @@ function ariaLabelFor(path: string): string {
 export function createEditor(host: HTMLElement, options: EditorOptions): WorkspaceEditor {
   const models = new Map<string, monaco.editor.ITextModel>();
   const viewStates = new Map<string, monaco.editor.ICodeEditorViewState | null>();
+  /** Per file, the IDs of its build-mark decorations (they live on the model, so they follow its tab). */
+  const buildMarks = new Map<string, string[]>();
   let applying = false;
 
   const modelFor = (path: string, content: string) => {
@@ -65,6 +77,9 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
     if (!model) {
       model = monaco.editor.createModel(content, languageFor(path), uriFor(path));
       model.onDidChangeContent(() => {
+        // The marks describe the file as it was built; once it changes they no longer do.
+        const marked = buildMarks.get(path);
+        if (marked?.length) buildMarks.set(path, model!.deltaDecorations(marked, []));
         if (!applying) options.onChange(path, model!.getValue());
       });
       models.set(path, model);
@@ -133,5 +148,23 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
       }
     },
     focus: () => editor.focus(),
+    markBuild(path, marks) {
+      const model = models.get(path);
+      if (model) buildMarks.set(path, model.deltaDecorations(buildMarks.get(path) ?? [], decorationsFor(marks, model)));
+    },
   };
+}
+
+function decorationsFor(marks: readonly BuildMark[], model: monaco.editor.ITextModel): monaco.editor.IModelDeltaDecoration[] {
+  return marks
+    .filter((mark) => mark.line >= 1 && mark.line <= model.getLineCount())
+    .map((mark) => ({
+      range: new monaco.Range(mark.line, 1, mark.line, model.getLineMaxColumn(mark.line)),
+      options: {
+        linesDecorationsClassName: `build-gutter build-gutter-${mark.state}`,
+        hoverMessage: { value: `Last build: ${mark.label}` },
+        after: { content: `  ${mark.label}`, inlineClassName: `build-note build-note-${mark.state}` },
+        stickiness: monaco.editor.TrackedRangeStickiness.NeverGrowsWhenTypingAtEdges,
+      },
+    }));
 }

@@ -4,6 +4,7 @@
  * checks panel, and keeps the files in step with the session and the browser.
  */
 import { ApiError } from './api.ts';
+import { RUNS_A_BUILD, showBuildMarks } from './build-marks.ts';
 import { ChecksPanel } from './checks.ts';
 import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
 import { Panes, registerPane } from './panes.ts';
@@ -162,6 +163,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     },
     onCommandEnd: (command, exitCode) => {
       for (const listener of commandEndListeners) listener(command, exitCode);
+      if (RUNS_A_BUILD.test(command)) void showBuildMarks(editor!).catch(() => undefined);
       delete root.dataset.running;
       say('');
       for (const timer of checksTimers) clearTimeout(timer);

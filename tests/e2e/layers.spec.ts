@@ -12,6 +12,28 @@ test('the Layers tab shows the lesson image as docker history does, with lines a
   await lesson.button('Build').click();
   await expect(lesson.screen).toContainText('Successfully tagged my_python_app:latest', { timeout: 60_000 });
 
+  await test.step('after a build, the gutter marks each instruction; a second build flips them to cached', async () => {
+    const notes = lesson.editor.locator('.view-lines');
+    // The first build in this session ran the install (the engine may hold a cache from an earlier
+    // run, so only the second build is sure of what it will say).
+    await expect(notes.locator('.build-note').first()).toBeVisible();
+    await lesson.typeCommand('clear');
+    await lesson.button('Build').click();
+    await expect(lesson.screen).toContainText('Successfully tagged my_python_app:latest');
+    await expect(notes.locator('.build-note-cached')).toHaveCount(5);
+    await expect(notes.locator('.build-note-rebuilt')).toHaveCount(0);
+    await expect(notes.locator('.build-note-cached').filter({ hasText: 'cached' }).first()).toBeVisible();
+
+    // Touch app.py: the COPY and everything after it run again.
+    await lesson.typeCommand('clear; echo "# changed" >> app.py');
+    await lesson.typeCommand('clear');
+    await lesson.button('Build').click();
+    await expect(lesson.screen).toContainText('Successfully tagged my_python_app:latest');
+    await expect(notes.locator('.build-note-cached')).toHaveCount(1);
+    await expect(notes.locator('.build-note-rebuilt')).toHaveCount(4);
+    await expect(notes.locator('.build-note-rebuilt').filter({ hasText: /ran\s\d+\.\d\ss/ }).first()).toBeVisible();
+  });
+
   await lesson.typeCommand('clear; docker history --format "{{.CreatedBy}}" my_python_app | wc -l');
   const countRow = lesson.row(/^\s*\d+\s*$/);
   await expect(countRow).toBeVisible();
