@@ -25,7 +25,8 @@ export function workbenchHelp(policy: SandboxPolicy): string {
     `Base images you can use: ${availableBaseImages(policy).join(', ')}`,
     '',
     'Tools: docker, docker compose, curl, jq, nano, vim, less, tree, ps, ip. Keys: Up/Down for history,',
-    'Tab to complete, Ctrl-C to interrupt. `help NAME` is bash\'s help for its own commands.',
+    'Tab to complete, Ctrl-C to interrupt, Esc then Tab to leave the terminal (Ctrl+M in the editor).',
+    '`help NAME` is bash\'s help for its own commands.',
     '',
   ].join('\n');
 }

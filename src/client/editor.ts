@@ -13,6 +13,8 @@ import 'monaco-editor/features/find/register';
 import 'monaco-editor/features/comment/register';
 import 'monaco-editor/features/gotoError/register';
 import 'monaco-editor/features/bracketMatching/register';
+// Ctrl+M (Ctrl+Shift+M on a Mac): Tab moves focus instead of indenting, as in VS Code.
+import 'monaco-editor/features/toggleTabFocusMode/register';
 import './editor-languages.ts';
 import './build-marks.css';
 import { registerDockerfileLanguageService } from './dockerfile-language.ts';

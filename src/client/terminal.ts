@@ -88,6 +88,7 @@ export class LessonTerminal {
     this.#fitNow();
     new ResizeObserver(() => this.#fitSoon()).observe(host);
 
+    this.#term.attachCustomKeyEventHandler((event) => this.#tabWayOut(event));
     this.#term.onData((data) => this.#onKeys(data));
     this.#term.onResize(({ cols, rows }) => this.#send({ type: 'resize', cols, rows }));
     this.#connect();
@@ -108,6 +109,31 @@ export class LessonTerminal {
       this.#waiters.push({ command, resolve, reject });
       this.#send({ type: 'exec', command });
     });
+  }
+
+  /**
+   * Tab belongs to the shell (completion), so a keyboard user leaves the terminal with Esc then
+   * Tab (Shift+Tab goes back). The Esc is held until the next key: any other key reaches the shell
+   * after it, exactly as typed, so Esc-prefixed readline keys still work.
+   */
+  #escapeHeld = false;
+  #tabWayOut(event: KeyboardEvent): boolean {
+    if (event.type !== 'keydown') return true;
+    if (event.key === 'Escape' && !event.ctrlKey && !event.altKey && !event.metaKey) {
+      if (this.#escapeHeld) this.#onKeys('\x1b');
+      this.#escapeHeld = true;
+      return false;
+    }
+    if (['Shift', 'Control', 'Alt', 'Meta'].includes(event.key)) return true;
+    if (!this.#escapeHeld) return true;
+    this.#escapeHeld = false;
+    if (event.key === 'Tab') {
+      event.preventDefault();
+      moveFocus(this.#term.textarea!, event.shiftKey ? -1 : 1);
+      return false;
+    }
+    this.#onKeys('\x1b');
+    return true;
   }
 
   #onKeys(data: string): void {
@@ -239,4 +265,13 @@ export class LessonTerminal {
     const size = this.#fit.proposeDimensions();
     if (size && size.cols >= 2 && size.rows >= 1) this.#fit.fit();
   }
+}
+
+/** Focus the next (or previous) control of the page after this one, as Tab would. */
+function moveFocus(from: HTMLElement, step: 1 | -1): void {
+  const focusable = [...document.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select, textarea, [tabindex]:not([tabindex="-1"])')].filter(
+    (element) => element === from || (element.offsetParent !== null && !element.closest('[hidden], [inert]')),
+  );
+  const at = focusable.indexOf(from);
+  focusable[(at + step + focusable.length) % focusable.length]?.focus();
 }

@@ -15,3 +15,49 @@ for (const path of PAGES) {
     expect(summary, summary.join('\n')).toEqual([]);
   });
 }
+
+test('Tab has a way out of the terminal (Esc then Tab) and of the editor (Ctrl+M), and Esc alone still reaches the shell', async ({ page }) => {
+  await page.goto('/lessons/01-your-first-image/');
+  const lesson = lessonPage(page);
+  await lesson.ready();
+  const focusedInTerminal = () => page.evaluate(() => !!document.activeElement?.closest('.terminal-host'));
+  const focusedInEditor = () => page.evaluate(() => !!document.activeElement?.closest('.editor-panel'));
+
+  await lesson.terminal.locator('.xterm-screen').click();
+  await page.keyboard.press('Tab');
+  expect(await focusedInTerminal()).toBe(true);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  expect(await focusedInTerminal()).toBe(false);
+
+  // Esc and then another key: both reach bash, which reads Esc-. as "the last argument".
+  await lesson.typeCommand('echo first-arg last-arg');
+  await lesson.terminal.locator('.xterm-screen').click();
+  await page.keyboard.type('echo ');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('.');
+  await page.keyboard.press('Enter');
+  await expect(lesson.row(/^last-arg\s*$/)).toHaveCount(1);
+
+  await lesson.editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+m');
+  await page.keyboard.press('Tab');
+  expect(await focusedInEditor()).toBe(false);
+});
+
+for (const width of [768, 390]) {
+  test(`at ${width} px wide nothing scrolls sideways and the workspace is one jump away`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 844 });
+    await page.goto('/lessons/04-running-a-web-server/');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.getByRole('link', { name: 'Go to the workspace' }).click();
+    const lesson = lessonPage(page);
+    await lesson.ready();
+    await expect(page.getByRole('toolbar', { name: 'Workspace actions' })).toBeInViewport();
+    const toolbarTop = await page.getByRole('toolbar', { name: 'Workspace actions' }).evaluate((element) => element.getBoundingClientRect().top);
+    const header = await page.locator('header').first().evaluate((element) => element.getBoundingClientRect().bottom);
+    expect(toolbarTop).toBeGreaterThanOrEqual(header - 1);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  });
+}
