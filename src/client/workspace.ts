@@ -6,7 +6,7 @@
 import { ApiError } from './api.ts';
 import { ChecksPanel } from './checks.ts';
 import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
-import { Panes } from './panes.ts';
+import { Panes, registerPane } from './panes.ts';
 import { SandboxSession, type SessionInfo } from './session.ts';
 import { loadFiles, markStarted, type FileMap } from './storage.ts';
 import { WorkspaceSync, type SyncState } from './workspace-sync.ts';
@@ -20,7 +20,11 @@ export interface WorkspaceController {
   act(action: WorkspaceAction): Promise<void>;
   /** Types these commands into the terminal one after another ("Run in terminal"). */
   runCommands(commands: string[]): Promise<void>;
+  /** Shows what the session publishes on this port in the Preview pane (a lesson's localhost link). */
+  preview(port: number, path: string): void;
 }
+
+registerPane('preview', () => import('./panes/preview.ts'));
 
 /** After a command ends, wait this long for more before re-running the checks. */
 const CHECKS_AFTER_COMMAND_MS = 150;
@@ -251,5 +255,12 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     }
   };
 
-  return { act, runCommands };
+  const preview = (port: number, path: string) => {
+    const host = root.querySelector<HTMLElement>('[data-pane="preview"]');
+    host?.setAttribute('data-preview-port', String(port));
+    host?.setAttribute('data-preview-path', path);
+    panes.show('preview');
+  };
+
+  return { act, runCommands, preview };
 }
