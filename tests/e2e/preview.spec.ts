@@ -29,5 +29,13 @@ test('the Preview tab frames the nginx a learner ran, from an origin of its own'
     }
   });
   expect(crossOrigin).toBe(true);
+
+  // A lesson's link to http://localhost:8080 means the learner's container: it opens the Preview pane.
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await expect(page.getByRole('tab', { name: 'Preview' })).toHaveAttribute('aria-selected', 'false');
+  await page.getByRole('link', { name: 'http://localhost:8080' }).last().click();
+  await expect(page.getByRole('tab', { name: 'Preview' })).toHaveAttribute('aria-selected', 'true');
+  await expect(frame.getByRole('heading', { name: 'Welcome to nginx!' })).toBeVisible();
+  expect(page.url()).toContain('/lessons/04-running-a-web-server/');
   expect(refused).toEqual([]);
 });
