@@ -111,6 +111,11 @@ export const ENVIRONMENT = z.object({
   HOST: server(z.string(), { text: '127.0.0.1' }, 'The address the site and the sandbox listen on'),
   LAYERLAB_ALLOWED_ORIGINS: server(list, { computed: "(the page's own origin)" }, 'Comma-separated origins allowed to open the terminal, when served behind a proxy under another name'),
   LAYERLAB_ALLOWED_HOSTS: server(list, { computed: '(loopback names and IP addresses)' }, "Comma-separated host names the server answers to besides those and the allowed origins' hosts; any other `Host` gets 421 (DNS rebinding)"),
+  LAYERLAB_PREVIEW_HOST: server(
+    z.string(),
+    { text: 'p-{token}-{port}.localhost' },
+    "Host name of a session's preview of a published port, served on the server's own port; `{token}` (the session's preview token) and `{port}` go in the first label. A real domain needs wildcard DNS for it (`p-{token}-{port}.preview.example.org`)",
+  ),
   LAYERLAB_TRUST_PROXY: server(z.string(), { computed: 'off' }, "`1`, or comma-separated proxy addresses and CIDRs, whose `X-Forwarded-For` gives the client's address for the per-address limits"),
   LAYERLAB_SECURE_COOKIES: server(flag, { computed: 'off' }, '`1` marks the session cookie Secure (serve over HTTPS) and sends HSTS'),
   LAYERLAB_INSTANCE: server(

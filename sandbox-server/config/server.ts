@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePreviewHost } from '../preview/preview-host.ts';
 import { parsePool, type Pool } from '../scope/network-pool.ts';
 import { readEnvironment } from './environment.ts';
 import { policyFromEnv, type SandboxPolicy } from './policy.ts';
@@ -32,6 +33,8 @@ export interface ServerConfig {
   secureCookies: boolean;
   /** Where session networks take their /28 subnets from. */
   networkPool: Pool;
+  /** The preview host pattern (preview/preview-host.ts), with `{token}` and `{port}`. */
+  previewHost: string;
   /** Workbenches kept started ahead of learners (workbench/warm-pool.ts). */
   warmWorkbenches: number;
   policy: SandboxPolicy;
@@ -56,9 +59,18 @@ export function serverConfigFromEnv(env: Env = process.env): ServerConfig {
     lessonsDir: path.resolve(e.LAYERLAB_LESSONS_DIR ?? path.join(PROJECT_ROOT, 'lessons')),
     secureCookies: e.LAYERLAB_SECURE_COOKIES ?? false,
     networkPool: parseNetworkPool(e.LAYERLAB_NETWORK_POOL),
+    previewHost: checkedPreviewHost(e.LAYERLAB_PREVIEW_HOST),
     warmWorkbenches: e.LAYERLAB_WARM_WORKBENCHES,
     policy: policyFromEnv(env),
   };
+}
+
+function checkedPreviewHost(text: string): string {
+  try {
+    return parsePreviewHost(text).text;
+  } catch (error) {
+    throw new Error(`LAYERLAB_PREVIEW_HOST: ${(error as Error).message}`);
+  }
 }
 
 function parseNetworkPool(text: string): Pool {

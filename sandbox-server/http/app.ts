@@ -8,6 +8,9 @@ import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { engineAnswers } from '../engine/connect.ts';
+import { parsePreviewHost, previewFrameSource } from '../preview/preview-host.ts';
+import { registerPreviewRoutes } from '../preview/preview-routes.ts';
+import { servePreviews } from '../preview/preview-proxy.ts';
 import { registerBuildRoutes } from './build-routes.ts';
 import { registerCheckRoutes } from './check-routes.ts';
 import { Refusal, registerGuards } from './guards.ts';
@@ -29,6 +32,8 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     // read into Maps (session-routes.ts), so a file may be called that like any other name.
     onProtoPoisoning: 'ignore',
   });
+  servePreviews(app.server, context);
+  const previewHost = parsePreviewHost(context.config.previewHost);
   await app.register(helmet, {
     // The lesson page is its own: no other site may frame it (clickjacking) or run script in it.
     contentSecurityPolicy: {
@@ -46,6 +51,8 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
         baseUri: ["'self'"],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
+        // The Preview pane frames the learner's container, served from preview hosts only.
+        frameSrc: [(request) => previewFrameSource(previewHost, request.headers.host)],
       },
     },
     xFrameOptions: { action: 'deny' },
@@ -66,6 +73,7 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
   registerSessionRoutes(app, context);
   registerTerminalSocket(app, context);
   registerCheckRoutes(app, context);
+  registerPreviewRoutes(app, context);
   registerLayerRoutes(app, context);
   registerBuildRoutes(app, context);
 

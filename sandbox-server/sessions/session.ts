@@ -20,6 +20,8 @@ export interface SessionRecord {
   lessonId?: string;
   /** The session took a workbench from the warm pool that has not had its files yet. */
   workbenchUnseeded?: boolean;
+  /** Names the session in its preview hosts (preview/preview-host.ts); made when first asked for. */
+  previewToken?: string;
   /** Terminal history for the up arrow and `history`. */
   history: string[];
   /** Every command the learner finished, for "the learner ran …" checks. */

@@ -3,6 +3,7 @@
  * workspace is about to scroll into view (or the learner uses one of its buttons, or a "Run in
  * terminal" button) and only then imports the real workspace, with Monaco and xterm.
  */
+import { localhostLink } from './preview-links.ts';
 import type { WorkspaceAction, WorkspaceController } from './workspace.ts';
 
 /** Dispatched on document by "Run in terminal" buttons. */
@@ -25,11 +26,13 @@ export class LessonWorkspace extends HTMLElement {
     this.#observer.observe(this);
     this.addEventListener('click', this.#onClick);
     document.addEventListener(RUN_EVENT, this.#onRun);
+    document.addEventListener('click', this.#onLink);
   }
 
   disconnectedCallback(): void {
     this.#observer?.disconnect();
     document.removeEventListener(RUN_EVENT, this.#onRun);
+    document.removeEventListener('click', this.#onLink);
   }
 
   load(): Promise<WorkspaceController> {
@@ -43,6 +46,18 @@ export class LessonWorkspace extends HTMLElement {
     if (!button || !this.contains(button)) return;
     const action = button.dataset.action as WorkspaceAction;
     void this.load().then((controller) => controller.act(action));
+  };
+
+  /** A lesson's http://localhost:PORT link means the learner's container there: the Preview pane shows it. */
+  #onLink = (event: MouseEvent): void => {
+    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    const target = localhostLink(event.target);
+    if (!target) return;
+    event.preventDefault();
+    void this.load().then((controller) => {
+      this.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
+      controller.preview(target.port, target.path);
+    });
   };
 
   #onRun = (event: Event): void => {

@@ -21,6 +21,8 @@ export interface WorkspaceController {
   act(action: WorkspaceAction): Promise<void>;
   /** Types these commands into the terminal one after another ("Run in terminal"). */
   runCommands(commands: string[]): Promise<void>;
+  /** Shows what the session publishes on this port in the Preview pane (a lesson's localhost link). */
+  preview(port: number, path: string): void;
 }
 
 /** After a command ends, wait this long for more before re-running the checks. */
@@ -29,6 +31,7 @@ const CHECKS_AFTER_COMMAND_MS = 150;
 const CHECKS_AFTER_START_MS = [1500, 4000];
 const STARTS_CONTAINER = /^docker\s+(?:container\s+)?(?:run|start|restart)\b/;
 
+registerPane('preview', () => import('./panes/preview.ts'));
 registerPane('layers', () => import('./panes/layers.ts'));
 
 export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceController> {
@@ -255,5 +258,12 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     }
   };
 
-  return { act, runCommands };
+  const preview = (port: number, path: string) => {
+    const host = root.querySelector<HTMLElement>('[data-pane="preview"]');
+    host?.setAttribute('data-preview-port', String(port));
+    host?.setAttribute('data-preview-path', path);
+    panes.show('preview');
+  };
+
+  return { act, runCommands, preview };
 }
