@@ -37,6 +37,9 @@ test('Solve makes the checks run again', async ({ page }) => {
   // No Check press, no command: the solution's Dockerfile alone turns the Dockerfile check green.
   await expectState(lesson.check(CMD_CHECK), 'passed');
   await expectState(lesson.check('An image tagged hello exists'), 'failed');
+  // The checks recorded progress, and the toolbar's status line still says what Solve did (the
+  // course's progress marks once wrote "In progress" or "Complete" into it).
+  await expect(page.locator('lesson-workspace [data-status]')).toHaveText(/^Solution in place/);
 });
 
 test('the toolbar shows the time left in the sandbox', async ({ page }) => {
@@ -66,4 +69,23 @@ test('Download my work saves the edited files as a zip', async ({ page }) => {
   // The same text as the browser keeps for the lesson.
   const kept = await page.evaluate(() => JSON.parse(localStorage.getItem('layerlab:v1:files:01-your-first-image') ?? '{}') as Record<string, string>);
   expect(dockerfile).toBe(kept['Dockerfile']);
+});
+
+test('a sandbox the server no longer knows comes back with the browser\'s files, and says so', async ({ page }) => {
+  const stamp = `kept ${Date.now().toString(36)}`;
+  await page.goto(LESSON);
+  const lesson = lessonPage(page);
+  await lesson.ready();
+  // The server forgets the learner's session, as after an expiry: the cookie no longer names one.
+  await page.context().clearCookies();
+  const reopened = page.waitForResponse((response) => response.url().endsWith('/api/session') && response.request().method() === 'POST');
+  await lesson.typeAtEnd(`\n# ${stamp}`);
+  expect((await reopened).status()).toBe(200);
+  await expect(page.getByRole('status').filter({ hasText: 'expired' })).toHaveText(
+    'Your sandbox had expired; a new one was started with your files. Images and containers from before are gone.',
+  );
+  // The new session has the browser's copy (the last keystrokes may follow in the next save).
+  const serverDockerfile = async () =>
+    ((await (await page.request.get('/api/workspace')).json()) as { files: Record<string, string> }).files['Dockerfile'];
+  await expect.poll(serverDockerfile).toContain(`# ${stamp}`);
 });
