@@ -11,6 +11,8 @@ export interface SessionInfo {
   expiresAt: number;
   idleTimeoutMs: number;
   files: FileMap;
+  /** POST only: the cookie named no live session, so this one is new. */
+  created?: boolean;
 }
 
 /**

@@ -103,6 +103,8 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   try {
     opened = await session.open(kept);
     if (!kept) files = opened.files;
+    // Kept files mean this browser worked here before, in a session the server no longer has.
+    else if (opened.created) say(EXPIRED, 'warn', true);
   } catch (error) {
     if (kept && error instanceof ApiError && error.status === 400) {
       // The saved files break a limit the server has now (fewer or smaller files): start over
@@ -222,7 +224,8 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     onFiles: (changed) => showFiles(workspace.adopt(changed)),
   });
   if (opened) {
-    say('');
+    // "Connecting…" is done; a warning about how the session opened stays.
+    if (ui.status.dataset.tone === 'info') clearRoutine();
     void checks?.run();
   }
 

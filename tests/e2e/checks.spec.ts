@@ -89,3 +89,23 @@ test('a sandbox the server no longer knows comes back with the browser\'s files,
     ((await (await page.request.get('/api/workspace')).json()) as { files: Record<string, string> }).files['Dockerfile'];
   await expect.poll(serverDockerfile).toContain(`# ${stamp}`);
 });
+
+test('a page opened after the sandbox expired starts a new one with the kept files, and says so', async ({ page }) => {
+  const stamp = `return ${Date.now().toString(36)}`;
+  await page.goto(LESSON);
+  const lesson = lessonPage(page);
+  await lesson.ready();
+  const saved = page.waitForResponse((response) => response.url().endsWith('/api/workspace') && response.request().method() === 'PATCH');
+  await lesson.typeAtEnd(`\n# ${stamp}`);
+  await saved;
+  const status = page.locator('lesson-workspace [data-status]');
+  await page.reload();
+  await lesson.ready();
+  // The same session after a reload: nothing to say.
+  await expect(status).not.toContainText('expired');
+  await page.context().clearCookies();
+  await page.reload();
+  await lesson.ready();
+  await expect(status).toHaveText('Your sandbox had expired; a new one was started with your files. Images and containers from before are gone.');
+  await expect(lesson.editor.locator('.view-lines')).toContainText(stamp);
+});
