@@ -71,7 +71,11 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   const checksRoot = document.querySelector<HTMLElement>('[data-checks]');
   const active = isLessonActive(lesson.lessonId) || (kept !== undefined && !sameFiles(kept, lesson.files));
   const checks = checksRoot ? new ChecksPanel(checksRoot, lesson, active) : undefined;
+  if (active) markLessonActive(lesson.lessonId);
+  let acted = active;
   const activity = () => {
+    if (acted) return;
+    acted = true;
     markLessonActive(lesson.lessonId);
     checks?.activate();
   };
