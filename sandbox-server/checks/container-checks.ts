@@ -3,6 +3,7 @@ import { resolvePublishedPort } from '../preview/published-port.ts';
 import { formatReference, parseReference } from '../scope/reference.ts';
 import type { OwnContainer } from '../scope/scoped-engine.ts';
 import type { Check } from '../lessons/schema.ts';
+import { nameConflict } from './name-conflict.ts';
 import type { CheckContext, Verdict } from './result.ts';
 
 type ContainerCheck = Extract<Check, { kind: 'container' }>;
@@ -31,9 +32,12 @@ export async function checkContainer(check: ContainerCheck, context: CheckContex
   const subject = `container${what ? ` ${what}` : ''}`;
   const inState = (state: string) => containers.some((container) => container.state === state);
   switch (check.state) {
-    case 'running':
+    case 'running': {
       if (inState('running')) return undefined;
+      const conflict = await nameConflict(context);
+      if (conflict) return { specific: conflict };
       return containers.length > 0 ? `The ${subject} exists but isn't running (${containers[0]!.status}).` : `No ${subject} is running.`;
+    }
     case 'exited':
       return inState('exited') ? undefined : `No ${subject} has run and exited.`;
     case 'any':
@@ -46,13 +50,19 @@ export async function checkContainer(check: ContainerCheck, context: CheckContex
 export async function checkPublishes(check: PublishesCheck, context: CheckContext): Promise<Verdict> {
   const running = await context.engine.containers({ all: false });
   if (running.some((container) => container.ports.some((port) => port.hostPort === check.port))) return undefined;
+  const conflict = await nameConflict(context);
+  if (conflict) return { specific: conflict };
   return `No running container publishes port ${check.port}; run one with -p ${check.port}:PORT.`;
 }
 
 export async function checkHttp(check: HttpCheck, context: CheckContext): Promise<Verdict> {
   const url = `localhost:${check.port}${check.path}`;
   const target = await resolvePublishedPort(context.engine, check.port);
-  if (!target) return `No running container publishes port ${check.port}, so ${url} can't answer.`;
+  if (!target) {
+    const conflict = await nameConflict(context);
+    if (conflict) return { specific: conflict };
+    return `No running container publishes port ${check.port}, so ${url} can't answer.`;
+  }
   // Checks run right after each command, so a server started by `docker run -d` a moment ago may
   // still be opening its port: a refused connection is retried for a few seconds.
   let response = await get(target.address, target.port, check.path, `localhost:${check.port}`);

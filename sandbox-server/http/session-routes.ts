@@ -61,6 +61,8 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
       if (lessonId !== undefined && !lesson) throw new Refusal(404, `there is no lesson "${lessonId}"`);
       if (files) checkWorkspace(files, config.policy);
       let session = sessionFromRequest(request, store);
+      // A page that sends kept files into a new session tells the learner their old one is gone.
+      const created = session === undefined;
       session ??= store.create(new Map(), undefined, request.ip, context.warmPool.take());
       let replaced = false;
       if (lesson && (session.record.lessonId !== lesson.id || files)) {
@@ -74,7 +76,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
       store.touch(session);
       setSessionCookie(reply, session, config.secureCookies);
       if (replaced) await toWorkbench(session, session.files, { replace: true });
-      return describe(session, context);
+      return { ...describe(session, context), created };
     },
   );
 

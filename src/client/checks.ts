@@ -1,6 +1,7 @@
 /**
  * The checks panel's behaviour: asks the sandbox to evaluate the lesson's checks (POST /api/checks)
- * and paints each one green or red, with its reason and hints revealed one at a time.
+ * and paints each one green or red, with its reason and hints revealed one at a time. Until the
+ * learner has done anything in the lesson, a check that doesn't pass reads "to do" (neutral), not red.
  */
 import { api, ApiError } from './api.ts';
 import { recordChecks } from './storage.ts';
@@ -15,13 +16,14 @@ interface ChecksAnswer {
   results: CheckResult[];
 }
 
-type CheckState = 'pending' | 'running' | 'passed' | 'failed';
+type CheckState = 'pending' | 'running' | 'passed' | 'failed' | 'todo';
 
 const STATE_LABELS: Record<CheckState, string> = {
   pending: ': not checked yet',
   running: ': checking',
   passed: ': passed',
   failed: ': not yet',
+  todo: ': to do',
 };
 
 export class ChecksPanel {
@@ -33,10 +35,14 @@ export class ChecksPanel {
   /** Hints shown so far, per check: they stay revealed across runs. */
   readonly #revealed = new Map<string, number>();
   #hints = new Map<string, string[]>();
+  /** The learner has run a command or edited a file in this lesson: failures are shown as such. */
+  #active: boolean;
+  #last: CheckResult[] | undefined;
 
-  constructor(root: HTMLElement, lesson: LessonData) {
+  constructor(root: HTMLElement, lesson: LessonData, active: boolean) {
     this.#root = root;
     this.#lesson = lesson;
+    this.#active = active;
     this.#items = [...root.querySelectorAll<HTMLLIElement>('li.check')];
     for (const check of lesson.checks) this.#hints.set(check.id, check.hints);
     root.addEventListener('click', (event) => {
@@ -44,6 +50,13 @@ export class ChecksPanel {
       const item = button?.closest<HTMLLIElement>('li.check');
       if (item) this.#revealHint(item);
     });
+  }
+
+  /** The learner did something: what failed so far now reads as failed. */
+  activate(): void {
+    if (this.#active) return;
+    this.#active = true;
+    if (this.#last) this.#render(this.#last);
   }
 
   /** Runs the checks; a call while they run asks for one more run afterwards, not one per call. */
@@ -87,6 +100,7 @@ export class ChecksPanel {
   }
 
   #render(results: CheckResult[]): void {
+    this.#last = results;
     const passed: string[] = [];
     this.#items.forEach((item, index) => {
       const id = item.dataset.checkId ?? String(index);
@@ -97,15 +111,16 @@ export class ChecksPanel {
         return;
       }
       if (result.hints.length > 0) this.#hints.set(id, result.hints);
-      this.#setState(item, result.passed ? 'passed' : 'failed');
+      this.#setState(item, result.passed ? 'passed' : this.#active ? 'failed' : 'todo');
       const reason = item.querySelector<HTMLElement>('[data-reason]')!;
-      reason.textContent = result.passed ? '' : (result.reason ?? '');
-      reason.hidden = result.passed || !result.reason;
+      const failed = !result.passed && this.#active;
+      reason.textContent = failed ? (result.reason ?? '') : '';
+      reason.hidden = !failed || !result.reason;
       this.#paintHints(item, id, !result.passed);
       if (result.passed) passed.push(id);
     });
     const total = this.#items.length;
-    this.#summary(`${passed.length} of ${total} passing`);
+    this.#summary(this.#active || passed.length > 0 ? `${passed.length} of ${total} passing` : `${total} to do`);
     this.#root.querySelector<HTMLElement>('[data-checks-done]')!.hidden = passed.length !== total;
     recordChecks(this.#lesson.lessonId, passed, total);
   }

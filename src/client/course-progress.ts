@@ -1,6 +1,6 @@
 /**
  * Progress marks from what this browser remembers (storage.ts): the course list's badges on the home
- * page, and the lesson menu and previous/next links on a lesson page. Any element with
+ * page, and the lesson menu and previous/next links on a lesson page. Any link with
  * data-lesson-id that holds a [data-status] badge is marked; the badge's text goes into its
  * [data-status-text] (or the badge itself).
  */
@@ -15,7 +15,9 @@ function describe(lesson: LessonProgress | undefined): { status: 'new' | 'starte
 /** Marks every lesson link under root; returns how many of them are complete. */
 export function markLessonLinks(root: ParentNode = document): { complete: number; total: number } {
   const progress = loadProgress();
-  const links = [...root.querySelectorAll<HTMLElement>('[data-lesson-id]')].filter((link) => link.querySelector('[data-status]'));
+  // Links only: the workspace carries data-lesson-id too, and its toolbar's status line is a
+  // [data-status] that must not be overwritten with "Complete" or "In progress".
+  const links = [...root.querySelectorAll<HTMLElement>('a[data-lesson-id]')].filter((link) => link.querySelector('[data-status]'));
   let complete = 0;
   for (const link of links) {
     const { status, text } = describe(progress[link.dataset.lessonId ?? '']);

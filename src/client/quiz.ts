@@ -1,14 +1,21 @@
 /**
- * <layerlab-quiz>: a lesson's multiple-choice question (src/components/Quiz.astro). Choosing an
- * option answers at once: the choice is marked right or wrong, the right one is shown, and the
- * explanation opens. The answer is remembered in this browser per lesson, so a reload shows it
- * answered; "Try again" clears it. Options are buttons: Tab or the arrow keys move between them,
+ * <layerlab-quiz>: a lesson's multiple-choice question (src/components/Quiz.astro). Choosing the
+ * right option answers at once. A first wrong choice is marked wrong with its own sentence and
+ * "Not quite, try again.", and the other options stay open; the right answer and the explanation
+ * show after a right choice, a second wrong one, or "Show the answer". The final answer is
+ * remembered in this browser per lesson, so a reload shows it answered (a pending second try is
+ * not kept); "Try again" clears it. Options are buttons: Tab or the arrow keys move between them,
  * Enter or Space chooses.
  */
 import { loadQuizAnswers, saveQuizAnswer } from './storage.ts';
 
+/** Wrong choices allowed before the answer is shown. */
+const TRIES = 2;
+
 export class LayerlabQuiz extends HTMLElement {
   #options: HTMLButtonElement[] = [];
+  /** Wrong options chosen since the last reset, in order. */
+  #wrong: number[] = [];
 
   connectedCallback(): void {
     this.#options = [...this.querySelectorAll<HTMLButtonElement>('button.option')];
@@ -41,11 +48,17 @@ export class LayerlabQuiz extends HTMLElement {
       this.#reset();
       return;
     }
+    if (target.closest('[data-show-answer]')) {
+      const last = this.#wrong.at(-1);
+      if (last !== undefined) this.#answerWith(last);
+      return;
+    }
     const option = target.closest<HTMLButtonElement>('button.option');
     if (!option || this.hasAttribute('data-answered')) return;
     const chosen = Number(option.dataset.index);
-    saveQuizAnswer(this.#lessonId, this.#quizId, chosen);
-    this.#show(chosen, true);
+    if (this.#wrong.includes(chosen)) return;
+    if (chosen !== this.#answer && this.#wrong.length + 1 < TRIES) this.#tryAgain(chosen);
+    else this.#answerWith(chosen);
   };
 
   #onKeydown = (event: KeyboardEvent): void => {
@@ -57,11 +70,42 @@ export class LayerlabQuiz extends HTMLElement {
     this.#options[(index + step + this.#options.length) % this.#options.length]!.focus();
   };
 
+  #answerWith(chosen: number): void {
+    saveQuizAnswer(this.#lessonId, this.#quizId, chosen);
+    this.#show(chosen, true);
+  }
+
+  #markWrong(index: number): void {
+    const option = this.#options[index]!;
+    option.dataset.state = 'wrong';
+    option.setAttribute('aria-disabled', 'true');
+    const label = option.querySelector('[data-state-label]');
+    if (label) label.textContent = ' (your answer: not right)';
+  }
+
+  /** A first wrong choice: say so, with that option's own sentence, and leave the rest open. */
+  #tryAgain(chosen: number): void {
+    this.#wrong.push(chosen);
+    this.#markWrong(chosen);
+    this.querySelector<HTMLElement>('[data-feedback]')!.hidden = false;
+    for (const because of this.querySelectorAll<HTMLElement>('[data-because]')) because.hidden = Number(because.dataset.because) !== chosen;
+    this.#part('[data-explanation]').hidden = true;
+    this.#part('[data-retry]').hidden = true;
+    this.#part('[data-show-answer]').hidden = false;
+    const verdict = this.#part('[data-verdict]');
+    verdict.dataset.tone = 'wrong';
+    verdict.textContent = 'Not quite, try again.';
+  }
+
+  #part(selector: string): HTMLElement {
+    return this.querySelector<HTMLElement>(selector)!;
+  }
+
   #show(chosen: number, announce: boolean): void {
     const right = chosen === this.#answer;
     this.setAttribute('data-answered', '');
     this.#options.forEach((option, index) => {
-      const state = index === this.#answer ? 'right' : index === chosen ? 'wrong' : undefined;
+      const state = index === this.#answer ? 'right' : index === chosen || this.#wrong.includes(index) ? 'wrong' : undefined;
       if (state) option.dataset.state = state;
       else delete option.dataset.state;
       option.setAttribute('aria-disabled', 'true');
@@ -69,23 +113,33 @@ export class LayerlabQuiz extends HTMLElement {
       const label = option.querySelector('[data-state-label]');
       if (label) {
         label.textContent =
-          index === chosen ? (right ? ' (your answer: right)' : ' (your answer: not right)') : index === this.#answer ? ' (the right answer)' : '';
+          index === chosen
+            ? right
+              ? ' (your answer: right)'
+              : ' (your answer: not right)'
+            : index === this.#answer
+              ? ' (the right answer)'
+              : this.#wrong.includes(index)
+                ? ' (your first answer: not right)'
+                : '';
       }
     });
-    const feedback = this.querySelector<HTMLElement>('[data-feedback]')!;
-    feedback.hidden = false;
+    this.#part('[data-feedback]').hidden = false;
     for (const because of this.querySelectorAll<HTMLElement>('[data-because]')) because.hidden = Number(because.dataset.because) !== chosen;
-    const verdict = this.querySelector<HTMLElement>('[data-verdict]')!;
+    this.#part('[data-explanation]').hidden = false;
+    this.#part('[data-retry]').hidden = false;
+    this.#part('[data-show-answer]').hidden = true;
+    const verdict = this.#part('[data-verdict]');
     verdict.dataset.tone = right ? 'right' : 'wrong';
     const letter = String.fromCharCode(65 + this.#answer);
-    const text = right ? 'Right.' : `Not quite: the answer is ${letter}.`;
-    verdict.textContent = text;
+    verdict.textContent = right ? 'Right.' : `Not quite: the answer is ${letter}.`;
     // A fresh answer keeps focus where it was (the chosen option); the live region announces it.
     if (announce && !right) this.#options[this.#answer]?.scrollIntoView({ block: 'nearest' });
   }
 
   #reset(): void {
     saveQuizAnswer(this.#lessonId, this.#quizId, undefined);
+    this.#wrong = [];
     this.removeAttribute('data-answered');
     for (const option of this.#options) {
       delete option.dataset.state;
@@ -94,8 +148,8 @@ export class LayerlabQuiz extends HTMLElement {
       const label = option.querySelector('[data-state-label]');
       if (label) label.textContent = '';
     }
-    this.querySelector<HTMLElement>('[data-feedback]')!.hidden = true;
-    this.querySelector<HTMLElement>('[data-verdict]')!.textContent = '';
+    this.#part('[data-feedback]').hidden = true;
+    this.#part('[data-verdict]').textContent = '';
     this.#options[0]?.focus();
   }
 }

@@ -21,6 +21,7 @@ const filesKey = (lessonId: string) => `${PREFIX}files:${lessonId}`;
 const PROGRESS_KEY = `${PREFIX}progress`;
 const LAYOUT_KEY = `${PREFIX}layout`;
 const quizKey = (lessonId: string) => `${PREFIX}quiz:${lessonId}`;
+const ACTIVE_KEY = `${PREFIX}active`;
 
 /** Dispatched on window when this page records progress, so navigation can repaint its marks. */
 export const PROGRESS_EVENT = 'layerlab:progress';
@@ -83,6 +84,21 @@ export function recordChecks(lessonId: string, passed: string[], total: number):
   progress[lessonId] = { status: complete ? 'complete' : 'started', passed, total, updatedAt: Date.now() };
   write(PROGRESS_KEY, progress);
   window.dispatchEvent(new Event(PROGRESS_EVENT));
+}
+
+/**
+ * Whether the learner has done anything in a lesson yet (run a command, edited a file): until then
+ * a failing check reads "to do", not as a mistake.
+ */
+export function isLessonActive(lessonId: string): boolean {
+  const active = read<Record<string, number>>(ACTIVE_KEY);
+  return Boolean(active && typeof active === 'object' && active[lessonId]);
+}
+
+export function markLessonActive(lessonId: string): void {
+  if (isLessonActive(lessonId)) return;
+  const active = read<Record<string, number>>(ACTIVE_KEY);
+  write(ACTIVE_KEY, { ...(active && typeof active === 'object' && !Array.isArray(active) ? active : {}), [lessonId]: Date.now() });
 }
 
 /** The option the learner chose in each quiz of a lesson, by quiz id. */

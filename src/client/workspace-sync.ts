@@ -97,7 +97,7 @@ export class WorkspaceSync {
       if (error instanceof ApiError && error.status === 401) {
         // The session is gone (a restart that lost it, an idle timeout): a new one gets every file.
         try {
-          await this.#options.session.open(this.#files);
+          await this.#options.session.reopen();
           this.#options.onState?.('saved');
         } catch {
           this.#replaceAll = true;

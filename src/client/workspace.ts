@@ -9,13 +9,14 @@ import { ChecksPanel } from './checks.ts';
 import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
 import { Panes, registerPane } from './panes.ts';
 import { SandboxSession, type SessionInfo } from './session.ts';
-import { loadFiles, markStarted, type FileMap } from './storage.ts';
+import { SessionClock } from './session-clock.ts';
+import { isLessonActive, loadFiles, markLessonActive, markStarted, type FileMap } from './storage.ts';
 import { WorkspaceSync, type SyncState } from './workspace-sync.ts';
 import type { WorkspaceEditor } from './editor.ts';
 import type { ConnectionState, LessonTerminal } from './terminal.ts';
 import { tabOrder, type LessonData } from '../lib/workspace-files.ts';
 
-export type WorkspaceAction = 'build' | 'run' | 'check' | 'reset' | 'solve';
+export type WorkspaceAction = 'build' | 'run' | 'check' | 'reset' | 'solve' | 'download';
 
 export interface WorkspaceController {
   act(action: WorkspaceAction): Promise<void>;
@@ -30,6 +31,15 @@ const CHECKS_AFTER_COMMAND_MS = 150;
 /** And again after these, when the command started a container that may still be starting up. */
 const CHECKS_AFTER_START_MS = [1500, 4000];
 const STARTS_CONTAINER = /^docker\s+(?:container\s+)?(?:run|start|restart)\b/;
+/** After an edit reached the server (or a Reset or Solve), this long before the checks look again. */
+const CHECKS_AFTER_EDIT_MS = 300;
+const EXPIRED =
+  'Your sandbox had expired; a new one was started with your files. Images and containers from before are gone.';
+
+function sameFiles(a: FileMap, b: FileMap): boolean {
+  const names = Object.keys(a);
+  return names.length === Object.keys(b).length && names.every((name) => a[name] === b[name]);
+}
 
 registerPane('preview', () => import('./panes/preview.ts'));
 registerPane('layers', () => import('./panes/layers.ts'));
@@ -44,13 +54,18 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     connection: root.querySelector<HTMLElement>('.connection')!,
     connectionLabel: root.querySelector<HTMLElement>('[data-connection-label]')!,
     dialog: root.querySelector<HTMLDialogElement>('dialog[data-confirm]')!,
+    clock: root.querySelector<HTMLElement>('[data-session-clock]')!,
   };
-  const checksRoot = document.querySelector<HTMLElement>('[data-checks]');
-  const checks = checksRoot ? new ChecksPanel(checksRoot, lesson) : undefined;
 
-  const say = (text: string, tone: 'info' | 'warn' | 'error' = 'info') => {
+  /** A sticky message (the sandbox was started again) outlives the routine clearing of the line. */
+  const say = (text: string, tone: 'info' | 'warn' | 'error' = 'info', sticky = false) => {
     ui.status.textContent = text;
     ui.status.dataset.tone = tone;
+    if (sticky) ui.status.dataset.sticky = '';
+    else delete ui.status.dataset.sticky;
+  };
+  const clearRoutine = () => {
+    if (!('sticky' in ui.status.dataset)) say('');
   };
 
   // The browser's copy wins: it has every edit, even ones the server never received.
@@ -58,8 +73,36 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   markStarted(lesson.lessonId, lesson.checks.length);
   let files: FileMap = kept ?? { ...lesson.files };
 
+  // Before the learner has done anything here, a check that doesn't pass is "to do", not a mistake.
+  const checksRoot = document.querySelector<HTMLElement>('[data-checks]');
+  const active = isLessonActive(lesson.lessonId) || (kept !== undefined && !sameFiles(kept, lesson.files));
+  const checks = checksRoot ? new ChecksPanel(checksRoot, lesson, active) : undefined;
+  if (active) markLessonActive(lesson.lessonId);
+  let acted = active;
+  const activity = () => {
+    if (acted) return;
+    acted = true;
+    markLessonActive(lesson.lessonId);
+    checks?.activate();
+  };
+  let editChecksTimer: ReturnType<typeof setTimeout> | undefined;
+  const checksSoon = () => {
+    clearTimeout(editChecksTimer);
+    editChecksTimer = setTimeout(() => void checks?.run(), CHECKS_AFTER_EDIT_MS);
+  };
+
+  const clock = new SessionClock(ui.clock, (warning) => say(warning, 'warn'));
+  // Keys typed in the editor or the terminal reach the server, which counts them as use.
+  root.addEventListener('keydown', () => clock.touch(), { capture: true });
+
   let sync: WorkspaceSync | undefined;
-  const session = new SandboxSession(lesson.lessonId, () => (sync ? sync.files : kept));
+  const session = new SandboxSession(lesson.lessonId, () => (sync ? sync.files : kept), {
+    onInfo: (info) => clock.update(info),
+    onReopened: () => {
+      say(EXPIRED, 'warn', true);
+      void checks?.run();
+    },
+  });
 
   // Start the heavy imports while the session opens.
   const editorModule = import('./editor.ts');
@@ -70,6 +113,8 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   try {
     opened = await session.open(kept);
     if (!kept) files = opened.files;
+    // Kept files mean this browser worked here before, in a session the server no longer has.
+    else if (opened.created) say(EXPIRED, 'warn', true);
   } catch (error) {
     if (kept && error instanceof ApiError && error.status === 400) {
       // The saved files break a limit the server has now (fewer or smaller files): start over
@@ -90,7 +135,11 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     onState: (state: SyncState, message?: string) => {
       if (state === 'offline') say('Saved in this browser; the sandbox is unreachable for now.', 'warn');
       else if (state === 'refused') say(message ?? 'The sandbox refused these files.', 'error');
-      else if (state === 'saved' && ui.status.dataset.tone !== 'info') say('');
+      else if (state === 'saved') {
+        if (ui.status.dataset.tone !== 'info') clearRoutine();
+        // The checks read the server's files: look again once the edit is there.
+        checksSoon();
+      }
     },
   });
   const workspace = sync;
@@ -141,7 +190,10 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   editor = createEditor(ui.editor, {
     files,
     active: paths[0]!,
-    onChange: (path, content) => workspace.edit(path, content),
+    onChange: (path, content) => {
+      activity();
+      workspace.edit(path, content);
+    },
   });
 
   // The terminal, and the checks that follow each command.
@@ -151,16 +203,19 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   const terminal: LessonTerminal = new LessonTerminal(ui.terminal, {
     ensureSession: async () => {
       const outcome = await session.ensure();
-      if (outcome === 'reopened') void checks?.run();
+      // A new session runs the checks from onReopened; a moved one needs them too.
+      if (outcome === 'moved') void checks?.run();
       return outcome;
     },
     beforeCommand: () => workspace.flush(),
     onConnection: (state: ConnectionState) => {
       ui.connection.dataset.connection = state;
       ui.connectionLabel.textContent = { connecting: 'connecting…', open: 'connected', closed: 'reconnecting…' }[state];
-      if (state === 'open' && ui.status.dataset.tone === 'warn') say('');
+      if (state === 'open' && ui.status.dataset.tone === 'warn') clearRoutine();
     },
     onCommandStart: (command) => {
+      activity();
+      clock.touch();
       root.dataset.running = '';
       say(`Running ${command}`);
     },
@@ -168,6 +223,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
       for (const listener of commandEndListeners) listener(command, exitCode);
       if (RUNS_A_BUILD.test(command)) void showBuildMarks(editor!).catch(() => undefined);
       delete root.dataset.running;
+      clock.touch();
       say('');
       for (const timer of checksTimers) clearTimeout(timer);
       // A server in a fresh container takes a moment to listen: look again shortly after a start.
@@ -179,7 +235,8 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     onFiles: (changed) => showFiles(workspace.adopt(changed)),
   });
   if (opened) {
-    say('');
+    // "Connecting…" is done; a warning about how the session opened stays.
+    if (ui.status.dataset.tone === 'info') clearRoutine();
     void checks?.run();
   }
 
@@ -218,6 +275,8 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     showFiles(next);
     await workspace.replace(next);
     say(done);
+    // So the panel never shows a verdict about files that are no longer there.
+    checksSoon();
   };
 
   const act = async (action: WorkspaceAction) => {
@@ -228,6 +287,10 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
         return runCommands([lesson.runCommand]);
       case 'check':
         return checks?.run();
+      case 'download': {
+        const { downloadFiles } = await import('./download.ts');
+        return downloadFiles(lesson.lessonId, workspace.files);
+      }
       case 'reset': {
         const confirmed = await confirmDialog(ui.dialog, {
           title: 'Start this lesson over?',
@@ -251,6 +314,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
           confirmLabel: 'Show the solution',
         });
         if (confirmed) {
+          activity();
           await replaceFiles({ ...lesson.files, ...lesson.solution }, 'Solution in place: build and run it to see the checks pass.');
         }
         return;

@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
 
 /**
- * Lesson quizzes (src/components/Quiz.astro): answered from the keyboard, with feedback at once,
- * remembered across a reload, and "Try again" clears them.
+ * Lesson quizzes (src/components/Quiz.astro): answered from the keyboard, with feedback at once, a
+ * second try after a first wrong answer, remembered across a reload, and "Try again" clears them.
  */
 test('a quiz answers from the keyboard, explains, and remembers the answer', async ({ page }) => {
   await page.goto('/lessons/04-running-a-web-server/');
@@ -26,10 +26,19 @@ test('a quiz answers from the keyboard, explains, and remembers the answer', asy
 
   await quiz.getByRole('button', { name: 'Try again' }).click();
   await expect(quiz.getByText('It is always HOST:CONTAINER')).toBeHidden();
+  // A first wrong answer gets a second try: the answer stays hidden.
   await options.first().click();
+  await expect(quiz.getByRole('status')).toHaveText('Not quite, try again.');
+  await expect(options.first()).toHaveAttribute('data-state', 'wrong');
+  await expect(options.nth(1)).not.toHaveAttribute('data-state');
+  await expect(quiz.getByText('It is always HOST:CONTAINER')).toBeHidden();
+  // A second wrong one shows it.
+  await options.nth(2).click();
   await expect(quiz.getByRole('status')).toHaveText('Not quite: the answer is B.');
   await expect(options.first()).toHaveAttribute('data-state', 'wrong');
+  await expect(options.nth(2)).toHaveAttribute('data-state', 'wrong');
   await expect(options.nth(1)).toHaveAttribute('data-state', 'right');
+  await expect(quiz.getByText('It is always HOST:CONTAINER')).toBeVisible();
 });
 
 test('a predict-the-output quiz shows the command and outputs, with feedback per option', async ({ page }) => {
@@ -37,8 +46,11 @@ test('a predict-the-output quiz shows the command and outputs, with feedback per
   const quiz = page.locator('layerlab-quiz').first();
   await expect(quiz).toContainText('Quick check');
   await quiz.getByRole('button', { name: /three stopped containers/ }).click();
-  // The chosen option's own sentence, then the explanation.
+  // The chosen option's own sentence at once; the explanation once the learner asks for the answer.
   await expect(quiz.getByText('That is what you would have without --rm')).toBeVisible();
+  await expect(quiz.getByText('One build, one image.')).toBeHidden();
+  await quiz.getByRole('button', { name: 'Show the answer' }).click();
+  await expect(quiz.getByRole('status')).toHaveText('Not quite: the answer is A.');
   await expect(quiz.getByText('One build, one image.')).toBeVisible();
 
   await page.goto('/lessons/03-images-and-containers/');

@@ -48,6 +48,6 @@ export function lessonPage(page: Page) {
   };
 }
 
-export async function expectState(check: Locator, state: 'passed' | 'failed' | 'pending'): Promise<void> {
+export async function expectState(check: Locator, state: 'passed' | 'failed' | 'pending' | 'todo'): Promise<void> {
   await expect(check).toHaveAttribute('data-state', state);
 }

@@ -156,4 +156,24 @@ describe('checks on the real engine', () => {
     expect(stopped[0]!.reason).toMatch(/^The container named site exists but isn't running \(Exited/);
     expect(stopped[1]!.passed).toBe(true);
   });
+
+  it('say a run was refused because an older container holds the name, and how to clear it', async () => {
+    // `site` is stopped but still there (the test above): running it again under that name collides.
+    const refused = await learner.run('docker run -d --name site -p 8080:80 web');
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.output).toContain('is already in use');
+    const sentence = 'A container named site already exists, so docker run --name site was refused; remove it with docker rm -f site, then run again.';
+    const results = await verdicts(
+      { kind: 'container', name: 'site', reason: "The site container isn't running." },
+      { kind: 'http', port: 8080 },
+      { kind: 'publishes', port: 8080 },
+      { kind: 'container', name: 'site', state: 'any' },
+    );
+    expect(results.map((result) => result.reason)).toEqual([sentence, sentence, sentence, undefined]);
+
+    await learner.ok('docker rm -f site');
+    expect((await verdicts({ kind: 'container', name: 'site' }))[0]!.reason).toBe('No container named site is running.');
+    await learner.ok('docker run -d --name site -p 8080:80 web');
+    expect((await verdicts({ kind: 'container', name: 'site' }, { kind: 'http', port: 8080 })).map((result) => result.passed)).toEqual([true, true]);
+  });
 });
