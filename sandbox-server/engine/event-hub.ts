@@ -12,6 +12,8 @@ export interface EngineChange {
 /** Longest event line kept while waiting for its newline; the engine's are a few hundred bytes. */
 const MAX_LINE = 64 * 1024;
 const RECONNECT_MS = 2000;
+/** The type of the change sent when a stream (re)connects, after which anything may have changed. */
+export const RESYNC = 'layerlab-resync';
 
 /**
  * One subscription to the engine's /events for the whole server, handed to every listener, so a
@@ -56,6 +58,9 @@ export class EngineEventHub {
         return;
       }
       this.#stream = stream;
+      // Whatever happened while no stream was open (before this one, or while the engine was
+      // down) went unseen: every listener looks afresh.
+      this.#broadcast({ type: RESYNC, action: 'connected', id: '', attributes: {} });
       let pending = '';
       stream.on('data', (chunk: Buffer) => {
         pending += chunk.toString('utf8');
@@ -97,6 +102,10 @@ export class EngineEventHub {
       id: event.Actor?.ID ?? '',
       attributes: event.Actor?.Attributes ?? {},
     };
+    this.#broadcast(change);
+  }
+
+  #broadcast(change: EngineChange): void {
     for (const listener of this.#listeners) listener(change);
   }
 

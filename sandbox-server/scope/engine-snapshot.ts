@@ -1,6 +1,6 @@
 import { isNotFound } from '../engine/errors.ts';
 import { splitMultiplexed } from '../engine/multiplexed.ts';
-import type { EngineChange } from '../engine/event-hub.ts';
+import { RESYNC, type EngineChange } from '../engine/event-hub.ts';
 import { LABEL, namespaceOfImageTag } from './namespace.ts';
 import type { ScopedEngine } from './scoped-engine.ts';
 
@@ -76,6 +76,7 @@ export async function engineSnapshot(engine: ScopedEngine): Promise<PanelSnapsho
  * which counts when the panel showed that image.
  */
 export function concernsSession(change: EngineChange, namespaceId: string, shownImageIds: ReadonlySet<string>): boolean {
+  if (change.type === RESYNC) return true;
   if (change.type === 'container') return change.attributes[LABEL.session] === namespaceId;
   if (change.type !== 'image') return false;
   const name = change.attributes.name;

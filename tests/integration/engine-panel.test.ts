@@ -104,7 +104,7 @@ describe('the engine panel', () => {
       expect(stopped.containers.find((c) => c.name === 'web')!.exitCode).toBe(143);
       expect(stopped.containers.find((c) => c.name === 'web')!.oomKilled).toBe(false);
 
-      await a.ok('docker run --name says busybox sh -c "echo one; echo two; echo three; exit 3"');
+      expect((await a.run('docker run --name says busybox sh -c "echo one; echo two; echo three; exit 3"')).exitCode).toBe(3);
       const exited = await panel.until((s) => s.containers.some((c) => c.name === 'says' && c.state === 'exited'), 'says exited');
       expect(exited.containers.find((c) => c.name === 'says')!.exitCode).toBe(3);
       const logs = await fetch(`${a.url}/api/engine/containers/says/logs?lines=2`, { headers: { cookie: a.cookie } });
