@@ -6,13 +6,15 @@
 import { ApiError } from './api.ts';
 import { ChecksPanel } from './checks.ts';
 import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
-import { Panes } from './panes.ts';
+import { Panes, registerPane } from './panes.ts';
 import { SandboxSession, type SessionInfo } from './session.ts';
 import { loadFiles, markStarted, type FileMap } from './storage.ts';
 import { WorkspaceSync, type SyncState } from './workspace-sync.ts';
 import type { WorkspaceEditor } from './editor.ts';
 import type { ConnectionState, LessonTerminal } from './terminal.ts';
 import { tabOrder, type LessonData } from '../lib/workspace-files.ts';
+
+registerPane('engine', () => import('./panes/engine-panel.ts'));
 
 export type WorkspaceAction = 'build' | 'run' | 'check' | 'reset' | 'solve';
 
