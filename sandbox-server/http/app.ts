@@ -13,6 +13,7 @@ import { registerPreviewRoutes } from '../preview/preview-routes.ts';
 import { servePreviews } from '../preview/preview-proxy.ts';
 import { registerBuildRoutes } from './build-routes.ts';
 import { registerCheckRoutes } from './check-routes.ts';
+import { registerEnginePanelRoutes } from './engine-panel-routes.ts';
 import { Refusal, registerGuards } from './guards.ts';
 import { registerLayerRoutes } from './layer-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
@@ -76,6 +77,7 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
   registerPreviewRoutes(app, context);
   registerLayerRoutes(app, context);
   registerBuildRoutes(app, context);
+  registerEnginePanelRoutes(app, context);
 
   app.get('/api/health', async () => ({
     ok: true,

@@ -42,6 +42,7 @@ function sameFiles(a: FileMap, b: FileMap): boolean {
 }
 
 registerPane('preview', () => import('./panes/preview.ts'));
+registerPane('engine', () => import('./panes/engine-panel.ts'));
 registerPane('layers', () => import('./panes/layers.ts'));
 
 export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceController> {
