@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { eventError, readEngineStream } from '../engine/engine-streams.ts';
-import { daemonError, engineMessage, isNotFound } from '../engine/errors.ts';
-import { catalogueReferences } from '../images/catalogue.ts';
-import { allowsBaseImage, availableBaseImages } from '../policy/lesson-policy.ts';
-import { reviewDockerfile, type BaseImage, type DockerfileReview } from '../policy/dockerfile-review.ts';
+import { daemonError, engineMessage } from '../engine/errors.ts';
+import { reviewDockerfile, shownProblems, type DockerfileReview } from '../policy/dockerfile-review.ts';
+import { sessionBaseImages } from './review-lookup.ts';
 import { formatReference, type ImageReference } from '../scope/reference.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import { checkWorkspace, WorkspaceError, type WorkspaceFiles } from '../sessions/workspace.ts';
@@ -85,28 +84,14 @@ export async function runBuild(
     );
   }
 
-  // A "pulled" catalogue image is the catalogue's, not the learner's: it follows the lesson's
-  // base-image list like any catalogue name, and is listed once.
-  const catalogue = new Set(catalogueReferences());
-  const ownTags = new Set(images.flatMap((image) => image.tags).filter((tag) => !catalogue.has(tag)));
   const review = await reviewDockerfile(dockerfile, {
-    lookup: {
-      own: async (ref) => (ownTags.has(formatReference(ref)) ? baseImage(deps.docker, engine.namespace.imageTag(ref)) : undefined),
-      catalogue: async (ref) => {
-        const tag = engine.catalogueTag(ref);
-        return tag !== undefined && allowsBaseImage(policy, ref) ? baseImage(deps.docker, tag) : undefined;
-      },
-      available: () => [...availableBaseImages(policy), ...[...ownTags].map((tag) => `${tag} (yours)`)],
-    },
+    lookup: await sessionBaseImages(engine, deps.docker, policy),
     contextHasArchive: holdsArchive(files),
     buildArgs: request.buildArgs,
   });
   for (const note of review.notes) output.err(`${note}\n`);
   if (review.problems.length > 0) {
-    // The engine stops at its first parse error. A refused instruction can cause one further on
-    // (a FROM refused leaves "no build stage" after it), so the refusals alone are shown then.
-    const refusals = review.problems.filter((problem) => problem.kind === 'policy');
-    for (const problem of refusals.length > 0 ? refusals : review.problems.slice(0, 1)) {
+    for (const problem of shownProblems(review.problems)) {
       output.err(
         problem.kind === 'syntax'
           ? `Error response from daemon: dockerfile parse error line ${problem.line}: ${problem.message}\n`
@@ -275,17 +260,6 @@ export async function pruneOldDangling(engine: ScopedEngine, docker: Docker): Pr
       // An image a container still uses refuses to go; it is tried again after the next build.
       await docker.getImage(tag).remove().catch(() => undefined);
     }
-  }
-}
-
-/** What a build needs to know of a base image, read from its ID so a moved tag changes nothing. */
-async function baseImage(docker: Docker, tag: string): Promise<BaseImage | undefined> {
-  try {
-    const info = await docker.getImage(tag).inspect();
-    return { id: info.Id, env: info.Config?.Env ?? [], workingDir: info.Config?.WorkingDir ?? '', onBuild: info.Config?.OnBuild ?? [] };
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
   }
 }
 

@@ -10,6 +10,7 @@ import type { SandboxContext } from '../context.ts';
 import { engineAnswers } from '../engine/connect.ts';
 import { registerCheckRoutes } from './check-routes.ts';
 import { Refusal, registerGuards } from './guards.ts';
+import { registerReviewRoutes } from './review-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerTerminalSocket } from './terminal-socket.ts';
 
@@ -64,6 +65,7 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
   registerSessionRoutes(app, context);
   registerTerminalSocket(app, context);
   registerCheckRoutes(app, context);
+  registerReviewRoutes(app, context);
 
   app.get('/api/health', async () => ({
     ok: true,
