@@ -15,6 +15,7 @@ import 'monaco-editor/features/gotoError/register';
 import 'monaco-editor/features/bracketMatching/register';
 import './editor-languages.ts';
 import { registerDockerfileLanguageService } from './dockerfile-language.ts';
+import { EDITOR_COLORS, TOKEN_RULES } from '../lib/editor-theme.ts';
 import { languageFor } from '../lib/workspace-files.ts';
 import type { FileMap } from './storage.ts';
 
@@ -23,14 +24,8 @@ self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
 monaco.editor.defineTheme('layerlab-dark', {
   base: 'vs-dark',
   inherit: true,
-  rules: [],
-  colors: {
-    'editor.background': '#0d1117',
-    'editor.lineHighlightBackground': '#161b22',
-    'editorLineNumber.foreground': '#4b5563',
-    'editorLineNumber.activeForeground': '#9aa4b2',
-    'editorGutter.background': '#0d1117',
-  },
+  rules: TOKEN_RULES.map((rule) => ({ ...rule })),
+  colors: { ...EDITOR_COLORS },
 });
 registerDockerfileLanguageService(monaco);
 
@@ -89,7 +84,10 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
     // Suggestions and hovers may spill out of the editor's pane instead of being clipped.
     fixedOverflowWidgets: true,
     tabSize: 2,
-    wordWrap: 'off',
+    wordWrap: 'on',
+    // Typing a closing quote or bracket steps over the one already there, auto-inserted or not,
+    // so `CMD ["echo", "hi"]` typed key by key ends with no stray quote.
+    autoClosingOvertype: 'always',
     overviewRulerLanes: 0,
     scrollbar: { verticalScrollbarSize: 10, horizontalScrollbarSize: 10 },
   });
