@@ -151,6 +151,7 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
           },
           controller.signal,
         );
+        session.lastBuild = { ok: result.ok, dockerfile: result.dockerfile, failure: result.failure, finishedAt: result.finishedAt };
         if (result.ok && lastError) send({ stream: lastError });
         if (result.ok && result.imageId) send({ aux: { ID: result.imageId } });
         if (!result.ok) {

@@ -35,6 +35,8 @@ export interface BuildResult {
   steps: BuildStep[];
   dockerfile: string;
   finishedAt: number;
+  /** Where a failed build stopped, as the learner's Dockerfile numbers its lines, for the editor's marker. */
+  failure?: { line: number; message: string };
 }
 
 export interface BuildDeps {
@@ -91,14 +93,15 @@ export async function runBuild(
   });
   for (const note of review.notes) output.err(`${note}\n`);
   if (review.problems.length > 0) {
-    for (const problem of shownProblems(review.problems)) {
+    const shown = shownProblems(review.problems);
+    for (const problem of shown) {
       output.err(
         problem.kind === 'syntax'
           ? `Error response from daemon: dockerfile parse error line ${problem.line}: ${problem.message}\n`
           : `Error: ${request.dockerfilePath}:${problem.line}: ${problem.message}\n`,
       );
     }
-    return { ok: false, steps: [], dockerfile, finishedAt: Date.now() };
+    return { ok: false, steps: [], dockerfile, finishedAt: Date.now(), failure: { line: shown[0]!.line, message: shown[0]!.message } };
   }
   for (const ref of review.catalogueImages) {
     if (!(await engine.hasImage(ref))) await engine.pullFromCatalogue(ref);
@@ -159,7 +162,10 @@ export async function runBuild(
       if (/returned a non-zero code: 137/.test(message)) {
         output.err(`hint: code 137 means the step was killed, usually for using more than the build's memory limit\n`);
       }
-      return { ok: false, steps: tracker.steps, dockerfile, finishedAt: Date.now() };
+      // The classic builder's Step N is the Nth instruction; the failing one is the last it began.
+      const step = tracker.steps.at(-1);
+      const line = step === undefined ? undefined : review.sourceLines[step.index - 1];
+      return { ok: false, steps: tracker.steps, dockerfile, finishedAt: Date.now(), ...(line === undefined ? {} : { failure: { line, message } }) };
     }
     const imageId = outcome.imageId;
     if (!imageId) return failed('the build finished without an image');

@@ -32,4 +32,7 @@ export function registerReviewRoutes(app: FastifyInstance, context: SandboxConte
       return { problems: shownProblems(review.problems) };
     },
   );
+
+  /** The session's last build: whether it failed, and on which line of which Dockerfile text. */
+  app.get('/api/dockerfile/last-build', { config: { guard: { session: true } } }, async (request) => ({ build: sessionOf(request).lastBuild ?? null }));
 }

@@ -53,6 +53,8 @@ export class Session extends EventEmitter<SessionEvents> {
   readonly namespace: Namespace;
   /** Set while this session's build runs or waits for a slot. */
   activeBuild: AbortController | undefined;
+  /** The last build's outcome, for the editor to mark a failed build's line. */
+  lastBuild: { ok: boolean; dockerfile: string; failure?: { line: number; message: string }; finishedAt: number } | undefined;
 
   constructor(record: SessionRecord, instance: string) {
     super();

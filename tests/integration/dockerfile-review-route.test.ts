@@ -52,6 +52,24 @@ describe('POST /api/dockerfile/review on the real engine', () => {
     expect((await review('FROM mine\n')).body.problems).toEqual([]);
   });
 
+  it("keeps the last build's failing line: the step that failed, or the refusal", async () => {
+    const lastBuild = async () => ((await (await fetch(`${sandbox.url}/api/dockerfile/last-build`, { headers: { cookie: learner.cookie } })).json()) as { build: { ok: boolean; failure?: { line: number; message: string } } | null }).build;
+    const failing = 'FROM busybox\n\n# a comment\nRUN true\nRUN \\\n  false\nCMD ["echo", "hi"]\n';
+    await learner.setFiles({ Dockerfile: failing });
+    await learner.run('docker build -t failing .');
+    const build = await lastBuild();
+    expect(build).toMatchObject({ ok: false, failure: { line: 5 } });
+    expect(build!.failure!.message).toMatch(/returned a non-zero code: 1/);
+
+    await learner.setFiles({ Dockerfile: 'FROM busybox\nRUN true\nFROM nosuchimage:1.0\n' });
+    await learner.run('docker build -t refused .');
+    expect(await lastBuild()).toMatchObject({ ok: false, failure: { line: 3 } });
+
+    await learner.setFiles({ Dockerfile: 'FROM busybox\nCMD ["echo", "hi"]\n' });
+    await learner.ok('docker build -t fine .');
+    expect(await lastBuild()).toMatchObject({ ok: true });
+  });
+
   it('answers bad input with one sentence', async () => {
     const big = await review('#'.repeat(70_000));
     expect(big.status).toBe(400);
