@@ -36,6 +36,16 @@ export interface WorkspaceEditor {
   setFiles(files: FileMap): void;
   readonly activePath: string;
   focus(): void;
+  /** Asks the server how the last build went, and marks the line a failed one stopped at. */
+  markLastBuild(): Promise<void>;
+}
+
+const BUILD_OWNER = 'layerlab-build';
+
+interface LastBuild {
+  ok: boolean;
+  dockerfile: string;
+  failure?: { line: number; message: string };
 }
 
 export interface EditorOptions {
@@ -60,6 +70,8 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
     if (!model) {
       model = monaco.editor.createModel(content, languageFor(path), uriFor(path));
       model.onDidChangeContent(() => {
+        // The learner is fixing it: the build's marker belongs to the text that was built.
+        monaco.editor.setModelMarkers(model!, BUILD_OWNER, []);
         if (!applying) options.onChange(path, model!.getValue());
       });
       models.set(path, model);
@@ -131,5 +143,28 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
       }
     },
     focus: () => editor.focus(),
+    async markLastBuild() {
+      const response = await fetch('/api/dockerfile/last-build', { credentials: 'same-origin' }).catch(() => undefined);
+      if (!response?.ok) return;
+      const { build } = (await response.json()) as { build: LastBuild | null };
+      if (!build) return;
+      for (const model of models.values()) {
+        monaco.editor.setModelMarkers(model, BUILD_OWNER, []);
+        // The build may have used another Dockerfile (-f, a folder): mark only the text it built.
+        const { failure } = build;
+        if (build.ok || !failure || model.getValue() !== build.dockerfile || failure.line > model.getLineCount()) continue;
+        monaco.editor.setModelMarkers(model, BUILD_OWNER, [
+          {
+            startLineNumber: failure.line,
+            startColumn: model.getLineFirstNonWhitespaceColumn(failure.line) || 1,
+            endLineNumber: failure.line,
+            endColumn: model.getLineMaxColumn(failure.line),
+            severity: monaco.MarkerSeverity.Error,
+            message: `the build stopped here: ${failure.message}`,
+            source: 'docker build',
+          },
+        ]);
+      }
+    },
   };
 }

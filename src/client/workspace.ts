@@ -26,6 +26,7 @@ export interface WorkspaceController {
 const CHECKS_AFTER_COMMAND_MS = 150;
 /** And again after these, when the command started a container that may still be starting up. */
 const CHECKS_AFTER_START_MS = [1500, 4000];
+const BUILDS_IMAGE = /\bdocker\s+(?:image\s+)?build\b/;
 const STARTS_CONTAINER = /^docker\s+(?:container\s+)?(?:run|start|restart)\b/;
 
 export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceController> {
@@ -160,6 +161,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     },
     onCommandEnd: (command, exitCode) => {
       for (const listener of commandEndListeners) listener(command, exitCode);
+      if (BUILDS_IMAGE.test(command)) void editor?.markLastBuild();
       delete root.dataset.running;
       say('');
       for (const timer of checksTimers) clearTimeout(timer);

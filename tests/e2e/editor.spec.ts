@@ -55,3 +55,20 @@ test('the editor teaches: best-practice markers, no stray quote, the sandbox ref
   await expect(editor.locator('.squiggly-error').first()).toBeVisible();
   await expect.poll(() => markerMessages(page, 3)).toMatch(/FROM nosuchimage:1\.0: this image isn't available here; you can build FROM .*busybox/);
 });
+
+test("a failed build marks the failing instruction's line", async ({ page }) => {
+  await page.goto('/lessons/05-writing-a-dockerfile/');
+  const lesson = lessonPage(page);
+  await lesson.ready();
+  await replaceDockerfile(page, 'FROM busybox\nRUN true\nRUN false\n');
+  await expect(lesson.editor.locator('.squiggly-error')).toHaveCount(0);
+  await lesson.button('Build').click();
+  await expect(lesson.screen).toContainText("returned a non-zero code: 1");
+  await expect(lesson.editor.locator('.squiggly-error').first()).toBeVisible();
+  await lesson.editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+Home');
+  await expect.poll(() => markerMessages(page, 4)).toContain("the build stopped here: The command '/bin/sh -c false' returned a non-zero code: 1");
+  // Editing the Dockerfile takes the build's marker away: it belonged to the text that was built.
+  await lesson.typeAtEnd('RUN true\n');
+  await expect.poll(() => markerMessages(page, 4)).not.toContain('the build stopped here');
+});
