@@ -24,6 +24,10 @@ export interface ReportedStep {
 export interface BuildReport {
   ok: boolean;
   dockerfilePath: string;
+  /** The Dockerfile's text as built: the editor marks only a file that still reads so. */
+  dockerfile: string;
+  /** Where and why a failed build stopped: a step's error or the review's refusal. */
+  failure?: { line: number; message: string };
   finishedAt: number;
   steps: ReportedStep[];
 }
@@ -59,5 +63,12 @@ export async function reportBuild(result: BuildResult, dockerfilePath: string, d
     if (step === stopped) reported.failed = true;
     return reported;
   });
-  return { ok: result.ok, dockerfilePath, finishedAt: result.finishedAt, steps };
+  return {
+    ok: result.ok,
+    dockerfilePath,
+    dockerfile: result.dockerfile,
+    ...(result.failure ? { failure: result.failure } : {}),
+    finishedAt: result.finishedAt,
+    steps,
+  };
 }

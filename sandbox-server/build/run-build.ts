@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { eventError, readEngineStream } from '../engine/engine-streams.ts';
-import { daemonError, engineMessage, isNotFound } from '../engine/errors.ts';
-import { catalogueReferences } from '../images/catalogue.ts';
-import { allowsBaseImage, availableBaseImages } from '../policy/lesson-policy.ts';
-import { reviewDockerfile, type BaseImage, type DockerfileReview } from '../policy/dockerfile-review.ts';
+import { daemonError, engineMessage } from '../engine/errors.ts';
+import { reviewDockerfile, shownProblems, type DockerfileReview } from '../policy/dockerfile-review.ts';
+import { sessionBaseImages } from './review-lookup.ts';
 import { formatReference, type ImageReference } from '../scope/reference.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import { checkWorkspace, WorkspaceError, type WorkspaceFiles } from '../sessions/workspace.ts';
@@ -38,6 +37,8 @@ export interface BuildResult {
   /** The Dockerfile's own line for each step (step n is `stepLines[n - 1]`). */
   stepLines: number[];
   finishedAt: number;
+  /** Where a failed build stopped, as the learner's Dockerfile numbers its lines, for the editor's marker. */
+  failure?: { line: number; message: string };
 }
 
 export interface BuildDeps {
@@ -89,35 +90,22 @@ export async function runBuild(
     );
   }
 
-  // A "pulled" catalogue image is the catalogue's, not the learner's: it follows the lesson's
-  // base-image list like any catalogue name, and is listed once.
-  const catalogue = new Set(catalogueReferences());
-  const ownTags = new Set(images.flatMap((image) => image.tags).filter((tag) => !catalogue.has(tag)));
   const review = await reviewDockerfile(dockerfile, {
-    lookup: {
-      own: async (ref) => (ownTags.has(formatReference(ref)) ? baseImage(deps.docker, engine.namespace.imageTag(ref)) : undefined),
-      catalogue: async (ref) => {
-        const tag = engine.catalogueTag(ref);
-        return tag !== undefined && allowsBaseImage(policy, ref) ? baseImage(deps.docker, tag) : undefined;
-      },
-      available: () => [...availableBaseImages(policy), ...[...ownTags].map((tag) => `${tag} (yours)`)],
-    },
+    lookup: await sessionBaseImages(engine, deps.docker, policy),
     contextHasArchive: holdsArchive(files),
     buildArgs: request.buildArgs,
   });
   for (const note of review.notes) output.err(`${note}\n`);
   if (review.problems.length > 0) {
-    // The engine stops at its first parse error. A refused instruction can cause one further on
-    // (a FROM refused leaves "no build stage" after it), so the refusals alone are shown then.
-    const refusals = review.problems.filter((problem) => problem.kind === 'policy');
-    for (const problem of refusals.length > 0 ? refusals : review.problems.slice(0, 1)) {
+    const shown = shownProblems(review.problems);
+    for (const problem of shown) {
       output.err(
         problem.kind === 'syntax'
           ? `Error response from daemon: dockerfile parse error line ${problem.line}: ${problem.message}\n`
           : `Error: ${request.dockerfilePath}:${problem.line}: ${problem.message}\n`,
       );
     }
-    return { ok: false, steps: [], dockerfile, stepLines, finishedAt: Date.now() };
+    return { ok: false, steps: [], dockerfile, stepLines, finishedAt: Date.now(), failure: { line: shown[0]!.line, message: shown[0]!.message } };
   }
   stepLines = review.sourceLines;
   for (const ref of review.catalogueImages) {
@@ -178,7 +166,10 @@ export async function runBuild(
       if (/returned a non-zero code: 137/.test(message)) {
         output.err(`hint: code 137 means the step was killed, usually for using more than the build's memory limit\n`);
       }
-      return { ok: false, steps: tracker.steps, dockerfile, stepLines, finishedAt: Date.now() };
+      // The classic builder's Step N is the Nth instruction; the failing one is the last it began.
+      const step = tracker.steps.at(-1);
+      const line = step === undefined ? undefined : review.sourceLines[step.index - 1];
+      return { ok: false, steps: tracker.steps, dockerfile, stepLines, finishedAt: Date.now(), ...(line === undefined ? {} : { failure: { line, message } }) };
     }
     const imageId = outcome.imageId;
     if (!imageId) return failed('the build finished without an image');
@@ -279,17 +270,6 @@ export async function pruneOldDangling(engine: ScopedEngine, docker: Docker): Pr
       // An image a container still uses refuses to go; it is tried again after the next build.
       await docker.getImage(tag).remove().catch(() => undefined);
     }
-  }
-}
-
-/** What a build needs to know of a base image, read from its ID so a moved tag changes nothing. */
-async function baseImage(docker: Docker, tag: string): Promise<BaseImage | undefined> {
-  try {
-    const info = await docker.getImage(tag).inspect();
-    return { id: info.Id, env: info.Config?.Env ?? [], workingDir: info.Config?.WorkingDir ?? '', onBuild: info.Config?.OnBuild ?? [] };
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
   }
 }
 

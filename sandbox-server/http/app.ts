@@ -16,6 +16,7 @@ import { registerCheckRoutes } from './check-routes.ts';
 import { registerEnginePanelRoutes } from './engine-panel-routes.ts';
 import { Refusal, registerGuards } from './guards.ts';
 import { registerLayerRoutes } from './layer-routes.ts';
+import { registerReviewRoutes } from './review-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerTerminalSocket } from './terminal-socket.ts';
 
@@ -78,6 +79,7 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
   registerLayerRoutes(app, context);
   registerBuildRoutes(app, context);
   registerEnginePanelRoutes(app, context);
+  registerReviewRoutes(app, context);
 
   app.get('/api/health', async () => ({
     ok: true,

@@ -65,6 +65,16 @@ export interface DockerfileReview {
   catalogueImages: ImageReference[];
 }
 
+/**
+ * The problems a learner is shown. The engine stops at its first parse error, and a refused
+ * instruction can cause one further on (a FROM refused leaves "no build stage" after it), so the
+ * refusals alone are shown then.
+ */
+export function shownProblems(problems: DockerfileProblem[]): DockerfileProblem[] {
+  const refusals = problems.filter((problem) => problem.kind === 'policy');
+  return refusals.length > 0 ? refusals : problems.slice(0, 1);
+}
+
 const URL_SOURCE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@)/i;
 
 /** Build args the engine lets through without an ARG (buildargs.go, builtinAllowedBuildArgs). */

@@ -6,6 +6,7 @@
  */
 import type * as Monaco from 'monaco-editor/editor';
 import { DockerfileLanguageServiceFactory } from 'dockerfile-language-service';
+import { lintDockerfile } from '../lib/dockerfile-lint.ts';
 import type { CompletionItem, Diagnostic, MarkupContent, Range as LspRange } from 'vscode-languageserver-types';
 
 // dockerfile-ast calls Buffer.from on every parse (a BOM check); browsers have no Buffer.
@@ -13,7 +14,11 @@ const globals = globalThis as { Buffer?: { from(text: string): Uint8Array } };
 globals.Buffer ??= { from: (text: string) => new TextEncoder().encode(text) };
 
 const MARKER_OWNER = 'dockerfile-language-service';
+const LINT_OWNER = 'layerlab-lint';
+const REVIEW_OWNER = 'layerlab-review';
 const VALIDATE_DELAY_MS = 250;
+/** The sandbox's review asks the server: once per pause in typing, not per key. */
+const REVIEW_DELAY_MS = 600;
 
 type MonacoApi = typeof Monaco;
 
@@ -134,15 +139,70 @@ export function registerDockerfileLanguageService(monaco: MonacoApi): void {
       tags: diagnostic.tags?.filter((tag) => tag === 1 || tag === 2) as Monaco.MarkerTag[] | undefined,
     }));
     monaco.editor.setModelMarkers(model, MARKER_OWNER, markers);
+    monaco.editor.setModelMarkers(
+      model,
+      LINT_OWNER,
+      lintDockerfile(model.getValue()).map((finding) => ({
+        startLineNumber: finding.startLine,
+        startColumn: finding.startColumn,
+        endLineNumber: finding.endLine,
+        endColumn: finding.endColumn,
+        severity: finding.severity === 'warning' ? monaco.MarkerSeverity.Warning : monaco.MarkerSeverity.Info,
+        message: finding.message,
+        source: 'layerlab',
+        code: { value: `lesson ${finding.lesson}`, target: monaco.Uri.parse(new URL(`/lessons/${finding.lesson}/`, location.href).href) },
+      })),
+    );
+  };
+
+  /** The server's review, the same that refuses a build: its refusals are errors on their lines. */
+  let reviewed = 0;
+  const review = async (model: Monaco.editor.ITextModel) => {
+    const ticket = ++reviewed;
+    const text = model.getValue();
+    let problems: { line: number; message: string }[] = [];
+    try {
+      const response = await fetch('/api/dockerfile/review', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text }),
+      });
+      if (!response.ok) return;
+      problems = ((await response.json()) as { problems: { line: number; message: string }[] }).problems;
+    } catch {
+      return; // offline: the build will say it
+    }
+    // An answer to an older text must not overwrite a newer one's.
+    if (ticket !== reviewed || model.isDisposed() || model.getValue() !== text) return;
+    monaco.editor.setModelMarkers(
+      model,
+      REVIEW_OWNER,
+      problems
+        .filter((problem) => problem.line >= 1 && problem.line <= model.getLineCount())
+        .map((problem) => ({
+          startLineNumber: problem.line,
+          startColumn: model.getLineFirstNonWhitespaceColumn(problem.line) || 1,
+          endLineNumber: problem.line,
+          endColumn: model.getLineMaxColumn(problem.line),
+          severity: monaco.MarkerSeverity.Error,
+          message: problem.message,
+          source: 'sandbox',
+        })),
+    );
   };
 
   const watch = (model: Monaco.editor.ITextModel) => {
     if (model.getLanguageId() !== 'dockerfile') return;
     validate(model);
+    void review(model);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let reviewTimer: ReturnType<typeof setTimeout> | undefined;
     model.onDidChangeContent(() => {
       clearTimeout(timer);
       timer = setTimeout(() => validate(model), VALIDATE_DELAY_MS);
+      clearTimeout(reviewTimer);
+      reviewTimer = setTimeout(() => void review(model), REVIEW_DELAY_MS);
     });
   };
   monaco.editor.getModels().forEach(watch);

@@ -18,6 +18,7 @@ import 'monaco-editor/features/toggleTabFocusMode/register';
 import './editor-languages.ts';
 import './build-marks.css';
 import { registerDockerfileLanguageService } from './dockerfile-language.ts';
+import { EDITOR_COLORS, TOKEN_RULES } from '../lib/editor-theme.ts';
 import { languageFor } from '../lib/workspace-files.ts';
 import type { FileMap } from './storage.ts';
 
@@ -26,14 +27,8 @@ self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
 monaco.editor.defineTheme('layerlab-dark', {
   base: 'vs-dark',
   inherit: true,
-  rules: [],
-  colors: {
-    'editor.background': '#0d1117',
-    'editor.lineHighlightBackground': '#161b22',
-    'editorLineNumber.foreground': '#4b5563',
-    'editorLineNumber.activeForeground': '#9aa4b2',
-    'editorGutter.background': '#0d1117',
-  },
+  rules: TOKEN_RULES.map((rule) => ({ ...rule })),
+  colors: { ...EDITOR_COLORS },
 });
 registerDockerfileLanguageService(monaco);
 
@@ -46,6 +41,8 @@ export interface WorkspaceEditor {
   focus(): void;
   /** Marks each instruction line with what the last build did there; an edit to the file clears them. */
   markBuild(path: string, marks: readonly BuildMark[]): void;
+  /** Asks the server how the last build went, and marks the line a failed one stopped at. */
+  markLastBuild(): Promise<void>;
 }
 
 export interface BuildMark {
@@ -53,6 +50,14 @@ export interface BuildMark {
   state: 'cached' | 'rebuilt' | 'failed';
   /** Shown after the line: "cached", "ran 4.1 s, 12 kB". */
   label: string;
+}
+
+const BUILD_OWNER = 'layerlab-build';
+
+interface LastBuild {
+  ok: boolean;
+  dockerfile: string;
+  failure?: { line: number; message: string };
 }
 
 export interface EditorOptions {
@@ -82,6 +87,8 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
         // The marks describe the file as it was built; once it changes they no longer do.
         const marked = buildMarks.get(path);
         if (marked?.length) buildMarks.set(path, model!.deltaDecorations(marked, []));
+        // The learner is fixing it: the build's marker belongs to the text that was built.
+        monaco.editor.setModelMarkers(model!, BUILD_OWNER, []);
         if (!applying) options.onChange(path, model!.getValue());
       });
       models.set(path, model);
@@ -106,7 +113,10 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
     // Suggestions and hovers may spill out of the editor's pane instead of being clipped.
     fixedOverflowWidgets: true,
     tabSize: 2,
-    wordWrap: 'off',
+    wordWrap: 'on',
+    // Typing a closing quote or bracket steps over the one already there, auto-inserted or not,
+    // so `CMD ["echo", "hi"]` typed key by key ends with no stray quote.
+    autoClosingOvertype: 'always',
     overviewRulerLanes: 0,
     scrollbar: { verticalScrollbarSize: 10, horizontalScrollbarSize: 10 },
   });
@@ -153,6 +163,29 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
     markBuild(path, marks) {
       const model = models.get(path);
       if (model) buildMarks.set(path, model.deltaDecorations(buildMarks.get(path) ?? [], decorationsFor(marks, model)));
+    },
+    async markLastBuild() {
+      const response = await fetch('/api/builds/last', { credentials: 'same-origin' }).catch(() => undefined);
+      if (!response?.ok) return;
+      const { build } = (await response.json()) as { build: LastBuild | null };
+      if (!build) return;
+      for (const model of models.values()) {
+        monaco.editor.setModelMarkers(model, BUILD_OWNER, []);
+        // The build may have used another Dockerfile (-f, a folder): mark only the text it built.
+        const { failure } = build;
+        if (build.ok || !failure || model.getValue() !== build.dockerfile || failure.line > model.getLineCount()) continue;
+        monaco.editor.setModelMarkers(model, BUILD_OWNER, [
+          {
+            startLineNumber: failure.line,
+            startColumn: model.getLineFirstNonWhitespaceColumn(failure.line) || 1,
+            endLineNumber: failure.line,
+            endColumn: model.getLineMaxColumn(failure.line),
+            severity: monaco.MarkerSeverity.Error,
+            message: `the build stopped here: ${failure.message}`,
+            source: 'docker build',
+          },
+        ]);
+      }
     },
   };
 }
