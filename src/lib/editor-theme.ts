@@ -10,6 +10,8 @@ export const EDITOR_COLORS = {
   'editor.lineHighlightBackground': '#161b22',
   'editorLineNumber.foreground': '#8b949e',
   'editorLineNumber.activeForeground': '#c9d1d9',
+  // Monaco dims the number of the empty line after a file's last newline; it must still be read.
+  'editorLineNumber.dimmedForeground': '#8b949e',
   'editorGutter.background': EDITOR_BACKGROUND,
 } as const;
 
