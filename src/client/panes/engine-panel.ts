@@ -3,31 +3,9 @@
  * from it beneath (the class and its instances), kept live by the server's event stream.
  */
 import type { Pane, PaneContext } from '../panes.ts';
+import type { PanelContainer, PanelImage, PanelSnapshot } from '../../../sandbox-server/scope/engine-snapshot.ts';
 
-interface PanelContainer {
-  name: string;
-  image: string;
-  imageId: string;
-  state: string;
-  status: string;
-  exitCode: number | null;
-  oomKilled: boolean;
-  ports: { hostPort: number; containerPort: number; protocol: string }[];
-  created: number;
-}
-
-interface PanelImage {
-  id: string;
-  tags: string[];
-  size: number;
-  created: number;
-}
-
-interface PanelSnapshot {
-  images: PanelImage[];
-  containers: PanelContainer[];
-}
-
+// The server's own shapes (type-only, so none of its code reaches the page).
 const STYLE = `
 .engine-panel { flex: 1; overflow: auto; padding: 0.6rem; font: 0.85rem var(--font-sans); color: var(--ws-ink); }
 .engine-panel .image-card { border: 1px solid var(--ws-line); border-radius: 6px; margin-bottom: 0.6rem; padding: 0.4rem 0.6rem; }
