@@ -46,7 +46,8 @@ const buildQuery = (limits: string) =>
     shmsize: zeroOnly('the build\'s shared memory is fixed here'),
     squash: zeroOnly('squash needs the experimental engine, which this sandbox does not run'),
     extrahosts: z.literal('').optional(),
-    session: z.literal('').optional(),
+    // BuildKit's gRPC session: which of its two requests reaches us first is a race in the CLI.
+    session: z.string().max(256).optional(),
     ulimits: z.literal('null').or(z.literal('')).optional(),
     outputs: z.literal('').optional(),
   });
@@ -91,7 +92,7 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
     lists: ['t'],
     async handle({ engine, policy, session, buildQueue, docker, query, request }, response) {
       const parsed = parseQuery(buildQuery(buildLimits(policy)), query);
-      if (parsed.version === '2') throw new BoundaryError(400, "BuildKit isn't available here; the classic builder is used (DOCKER_BUILDKIT=0)");
+      if (parsed.version === '2' || parsed.session) throw new BoundaryError(400, "BuildKit isn't available here; the classic builder is used (DOCKER_BUILDKIT=0)");
       if (parsed.networkmode && parsed.networkmode !== 'default') throw new BoundaryError(403, 'builds have no network here, except the package cache');
       if (parsed.cachefrom && parsed.cachefrom !== '[]') throw new BoundaryError(403, 'the build cache here is the engine\'s own; --cache-from is not available');
       if (parsed.platform && parsed.platform !== 'linux/amd64' && parsed.platform !== 'linux') throw new BoundaryError(403, 'every image here is linux/amd64');

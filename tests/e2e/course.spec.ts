@@ -21,8 +21,11 @@ test.describe.configure({ mode: 'serial' });
 let context: BrowserContext;
 let page: Page;
 
+/** COURSE_WIDTH=390 walks the course on a phone's width, where the workspace sits below the lesson. */
+const width = Number(process.env.COURSE_WIDTH ?? 1400);
+
 test.beforeAll(async ({ browser }) => {
-  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context = await browser.newContext({ viewport: { width, height: width < 800 ? 844 : 900 } });
   page = await context.newPage();
 });
 test.afterAll(async () => {

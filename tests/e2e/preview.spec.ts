@@ -39,3 +39,21 @@ test('the Preview tab frames the nginx a learner ran, from an origin of its own'
   expect(page.url()).toContain('/lessons/04-running-a-web-server/');
   expect(refused).toEqual([]);
 });
+
+test('the Node.js lesson ends with "Hello, Docker!" in the Preview tab', async ({ page }) => {
+  await page.goto('/lessons/05-writing-a-dockerfile/');
+  const lesson = lessonPage(page);
+  await lesson.ready();
+  await lesson.button('Solve').click();
+  await page.getByRole('dialog', { name: 'Show the solution?' }).getByRole('button', { name: 'Show the solution' }).click();
+  await lesson.button('Build').click();
+  await expect(lesson.screen).toContainText('Successfully tagged hello-node:latest');
+  await lesson.typeCommand('clear; docker rm -f web >/dev/null 2>&1; docker run -d -p 3000:3000 --name web hello-node');
+  await expect(lesson.row(/^[0-9a-f]{64}\s*$/)).toBeVisible();
+
+  await page.getByRole('tab', { name: 'Preview' }).click();
+  const frame = page.frameLocator('iframe[title="Preview of the container\'s page"]');
+  await expect(frame.locator('body')).toContainText('Hello, Docker!');
+  const src = await page.locator('iframe[title="Preview of the container\'s page"]').getAttribute('src');
+  expect(new URL(src!).hostname).toMatch(/^p-[0-9a-f]{32}-3000\.localhost$/);
+});
