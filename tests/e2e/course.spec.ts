@@ -52,6 +52,8 @@ for (const lesson of lessons) {
     test.setTimeout(120_000);
     await page.goto(`/lessons/${lesson.id}/`);
     const ui = lessonPage(page);
+    // On a phone the workspace is below the lesson, and loads when the learner goes to it.
+    if (width < 800) await page.getByRole('link', { name: 'Go to the workspace' }).click();
     await ui.ready();
     await watchCommands(page);
 
