@@ -13,6 +13,7 @@ export const RUNS_A_BUILD = /\bdocker\s+(?:image\s+)?build\b/;
 export async function showBuildMarks(editor: WorkspaceEditor): Promise<void> {
   const { build } = await api<{ build: BuildReport | null }>('GET', '/api/builds/last');
   if (!build) return;
+  editor.markFailure(build);
   const marks: BuildMark[] = [];
   for (const step of build.steps) {
     if (step.line === undefined || /^FROM\s/i.test(step.instruction)) continue;

@@ -41,8 +41,8 @@ export interface WorkspaceEditor {
   focus(): void;
   /** Marks each instruction line with what the last build did there; an edit to the file clears them. */
   markBuild(path: string, marks: readonly BuildMark[]): void;
-  /** Asks the server how the last build went, and marks the line a failed one stopped at. */
-  markLastBuild(): Promise<void>;
+  /** Marks the line a failed build stopped at, in the file whose text is what was built. */
+  markFailure(build: BuiltText): void;
 }
 
 export interface BuildMark {
@@ -54,7 +54,8 @@ export interface BuildMark {
 
 const BUILD_OWNER = 'layerlab-build';
 
-interface LastBuild {
+/** What markFailure needs of a build report (GET /api/builds/last). */
+export interface BuiltText {
   ok: boolean;
   dockerfile: string;
   failure?: { line: number; message: string };
@@ -164,11 +165,7 @@ export function createEditor(host: HTMLElement, options: EditorOptions): Workspa
       const model = models.get(path);
       if (model) buildMarks.set(path, model.deltaDecorations(buildMarks.get(path) ?? [], decorationsFor(marks, model)));
     },
-    async markLastBuild() {
-      const response = await fetch('/api/builds/last', { credentials: 'same-origin' }).catch(() => undefined);
-      if (!response?.ok) return;
-      const { build } = (await response.json()) as { build: LastBuild | null };
-      if (!build) return;
+    markFailure(build) {
       for (const model of models.values()) {
         monaco.editor.setModelMarkers(model, BUILD_OWNER, []);
         // The build may have used another Dockerfile (-f, a folder): mark only the text it built.

@@ -222,10 +222,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
     },
     onCommandEnd: (command, exitCode) => {
       for (const listener of commandEndListeners) listener(command, exitCode);
-      if (RUNS_A_BUILD.test(command)) {
-        void showBuildMarks(editor!).catch(() => undefined);
-        void editor?.markLastBuild();
-      }
+      if (RUNS_A_BUILD.test(command)) void showBuildMarks(editor!).catch(() => undefined);
       delete root.dataset.running;
       clock.touch();
       say('');
