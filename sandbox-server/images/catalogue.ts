@@ -1,3 +1,4 @@
+import { NPM_CACHE_URL, PYPI_CACHE_HOST, PYPI_CACHE_INDEX } from '../packages/cache-hosts.ts';
 import { DEBIAN_SLIM_RULES } from './debian-slim.ts';
 import type { StandInRecipe } from './stand-in-recipe.ts';
 
@@ -26,6 +27,17 @@ export interface CatalogueImage {
 const DEFAULT_PATH = 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const DEBIAN_BASE = 'debian:bookworm-slim';
+
+// pip and npm look for packages where only the class package cache answers (packages/), and
+// only inside a build, through its proxy; `pip install` and `npm install` work there as anywhere.
+const PIP_CONF = `# Packages come from Layerlab's class package cache, reachable only during a build.
+[global]
+index-url = ${PYPI_CACHE_INDEX}
+trusted-host = ${PYPI_CACHE_HOST}
+`;
+const NPMRC = `# Packages come from Layerlab's class package cache, reachable only during a build.
+registry=${NPM_CACHE_URL}
+`;
 
 export const CATALOGUE: readonly CatalogueImage[] = [
   {
@@ -79,8 +91,10 @@ RUN apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-pip python-is-python3 \\
  && rm -f /usr/lib/python3.*/EXTERNALLY-MANAGED \\
  && rm -rf /var/lib/apt/lists/*
+COPY pip.conf /etc/pip.conf
 CMD ["python3"]
 `,
+      files: { 'pip.conf': PIP_CONF },
       claims: '3.11',
       probes: [
         { name: 'python', command: 'python3 --version', pattern: 'Python (\\d+\\.\\d+\\.\\d+)' },
@@ -105,8 +119,10 @@ RUN groupadd --gid 1000 node \\
  && apt-get update \\
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm ca-certificates \\
  && rm -rf /var/lib/apt/lists/*
+COPY npmrc /etc/npmrc
 CMD ["node"]
 `,
+      files: { npmrc: NPMRC },
       claims: '18',
       probes: [
         { name: 'nodejs', command: 'node --version', pattern: '^v(\\d+\\.\\d+\\.\\d+)' },
