@@ -62,6 +62,8 @@ export function proxyConfig(settings: PackageCacheSettings, paths: ProxyPaths): 
     '  proxy_cache_lock_timeout 120s;',
     '  proxy_cache_use_stale error timeout updating;',
     '  proxy_read_timeout 120s;',
+    // Some mirrors (and CDNs in front of them) answer HTTP/1.0 with 426.
+    '  proxy_http_version 1.1;',
     '',
     '  server {',
     `    listen ${listen} default_server;`,

@@ -59,15 +59,23 @@ describe('the class package cache', () => {
     expect(npmUpstreamFetches('express-4.21.2.tgz')).toBe(afterFirst);
   }, 600_000);
 
-  it('installs flask with pip, and apt-get installs Debian packages', async () => {
-    const learner = await sandbox.newLearner({
-      Dockerfile: 'FROM python:3.11-slim\nRUN pip install flask\nRUN apt-get update && apt-get install -y --no-install-recommends jq\nCMD ["python", "-c", "import flask; print(\'flask\', flask.__version__)"]\n',
-    });
+  it('installs flask with pip, and apt-get installs Debian packages, which a second learner gets from the cache', async () => {
+    const dockerfile = (marker: string) =>
+      `FROM python:3.11-slim\nRUN echo ${marker}\nRUN pip install flask\nRUN apt-get update && apt-get install -y --no-install-recommends jq\nCMD ["python", "-c", "import flask; print('flask', flask.__version__)"]\n`;
+    const learner = await sandbox.newLearner({ Dockerfile: dockerfile(`first-${process.pid}`) });
     const built = await learner.run('docker build -t web .', 300_000);
     expect(built.exitCode, built.output).toBe(0);
     expect(built.output).toMatch(/Successfully installed .*flask-/i);
     expect(await learner.ok('docker run --rm web')).toMatch(/^flask \d/);
     expect(await learner.ok('docker run --rm web jq --version')).toMatch(/^jq-1\./);
+
+    const second = await sandbox.newLearner({ Dockerfile: dockerfile(`second-${process.pid}`) });
+    expect((await second.run('docker build -t web .', 300_000)).exitCode).toBe(0);
+    // The proxy's log names each download and whether its cache held it.
+    const jq = readFileSync(path.join(settings.directory, 'proxy', 'access.log'), 'utf8')
+      .split('\n')
+      .filter((line) => /\/jq_[^ ]*\.deb /.test(line));
+    expect(jq.at(-1)).toMatch(/ 200 HIT /);
   }, 600_000);
 
   it('leaves no trace of the proxy in the image\'s history or config', async () => {
