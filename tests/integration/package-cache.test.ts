@@ -66,7 +66,7 @@ describe('the class package cache', () => {
     const built = await learner.run('docker build -t web .', 300_000);
     expect(built.exitCode, built.output).toBe(0);
     expect(built.output).toMatch(/Successfully installed .*flask-/i);
-    expect(await learner.ok('docker run --rm web')).toMatch(/^flask \d/);
+    expect(await learner.ok('docker run --rm web')).toMatch(/^flask \d/m);
     expect(await learner.ok('docker run --rm web jq --version')).toMatch(/^jq-1\./);
 
     const second = await sandbox.newLearner({ Dockerfile: dockerfile(`second-${process.pid}`) });
@@ -90,16 +90,17 @@ describe('the class package cache', () => {
   }, 600_000);
 
   it('refuses every other destination with a sentence, over HTTP and HTTPS', async () => {
+    const fetchScript = [
+      'import sys, urllib.request, urllib.error',
+      'try:',
+      '    urllib.request.urlopen(sys.argv[1], timeout=20)',
+      'except urllib.error.HTTPError as error:',
+      '    print(error.read().decode())',
+      '    raise SystemExit(3)',
+      '',
+    ].join('\n');
     const learner = await sandbox.newLearner({
-      'fetch.py': [
-        'import sys, urllib.request, urllib.error',
-        'try:',
-        '    urllib.request.urlopen(sys.argv[1], timeout=20)',
-        'except urllib.error.HTTPError as error:',
-        '    print(error.read().decode())',
-        '    raise SystemExit(3)',
-        '',
-      ].join('\n'),
+      'fetch.py': fetchScript,
       Dockerfile: 'FROM python:3.11-slim\nCOPY fetch.py /\nRUN python3 /fetch.py http://example.com/\n',
     });
     const refused = await learner.run('docker build -t out .', 300_000);
@@ -107,7 +108,7 @@ describe('the class package cache', () => {
     expect(refused.output).toContain(REFUSED_DESTINATION);
     expect(refused.output).toContain('example.com is not one of them');
 
-    await learner.setFiles({ Dockerfile: 'FROM python:3.11-slim\nCOPY fetch.py /\nRUN python3 /fetch.py https://example.com/\n' });
+    await learner.setFiles({ 'fetch.py': fetchScript, Dockerfile: 'FROM python:3.11-slim\nCOPY fetch.py /\nRUN python3 /fetch.py https://example.com/\n' });
     const tunnel = await learner.run('docker build -t out .', 300_000);
     expect(tunnel.exitCode).not.toBe(0);
     expect(tunnel.output).toMatch(/Tunnel connection failed: 40\d/);
