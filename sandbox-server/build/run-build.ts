@@ -148,8 +148,10 @@ export async function runBuild(
       // The engine takes several t= tags; dockerode's type allows one, its query builder repeats arrays.
     } as unknown as Docker.ImageBuildOptions);
 
+    let triedTheNetwork = false;
     const outcome = await followBuild(stream, (text) => {
       const shown = toLearner(text);
+      triedTheNetwork ||= NETWORK_REFUSALS.some((sign) => shown.includes(sign));
       tracker.push(shown);
       if (!request.quiet) output.out(shown);
     });
@@ -167,6 +169,7 @@ export async function runBuild(
       if (/returned a non-zero code: 137/.test(message)) {
         output.err(`hint: code 137 means the step was killed, usually for using more than the build's memory limit\n`);
       }
+      if (triedTheNetwork) output.err(`hint: ${networkHint(policy)}\n`);
       // The classic builder's Step N is the Nth instruction; the failing one is the last it began.
       const step = tracker.steps.at(-1);
       const line = step === undefined ? undefined : review.sourceLines[step.index - 1];
@@ -288,6 +291,22 @@ function learnerView(text: string, review: DockerfileReview): string {
     const source = review.sourceLines[Number(line) - 1];
     return source === undefined ? match : `dockerfile parse error line ${source}`;
   });
+}
+
+/** What package managers and HTTP clients print when the proxy refuses them or there is no route out. */
+const NETWORK_REFUSALS = [
+  'Tunnel connection failed',
+  'CONNECT tunnel failed',
+  'Could not resolve host',
+  'Temporary failure in name resolution',
+  'getaddrinfo EAI_AGAIN',
+  'Network is unreachable',
+];
+
+function networkHint(policy: SandboxPolicy): string {
+  return policy.build.packageCache
+    ? "build steps here reach only the class package cache: npm, PyPI and Debian's packages; downloads from anywhere else are refused"
+    : 'build steps here have no network (the class package cache is off), so RUN can only use what the image already holds';
 }
 
 /**
