@@ -142,7 +142,10 @@ export async function runBuild(
       forcerm: true,
       pull: false,
       nocache: request.noCache,
-      buildargs: { ...Object.fromEntries(request.buildArgs ?? []), ...proxyBuildArgs(policy.build.packageCache?.proxyUrl) },
+      buildargs: Object.fromEntries(request.buildArgs ?? []),
+      // The cache's names point at its proxy in each step's /etc/hosts, which no layer, history
+      // entry or config records (unlike HTTP_PROXY build args, which put `|0` in every RUN's history).
+      ...(policy.build.packageCache ? { extrahosts: policy.build.packageCache.hosts.map((host) => `${host}:${policy.build.packageCache!.gateway}`) } : {}),
       ...(request.target ? { target: request.target } : {}),
       abortSignal: AbortSignal.any([signal, timeout]),
       // The engine takes several t= tags; dockerode's type allows one, its query builder repeats arrays.
@@ -293,11 +296,11 @@ function learnerView(text: string, review: DockerfileReview): string {
   });
 }
 
-/** What package managers and HTTP clients print when the proxy refuses them or there is no route out. */
+/** What package managers and HTTP clients print when a name doesn't resolve or there is no route out. */
 const NETWORK_REFUSALS = [
-  'Tunnel connection failed',
-  'CONNECT tunnel failed',
   'Could not resolve host',
+  'Name or service not known',
+  'getaddrinfo ENOTFOUND',
   'Temporary failure in name resolution',
   'getaddrinfo EAI_AGAIN',
   'Network is unreachable',
@@ -307,13 +310,4 @@ function networkHint(policy: SandboxPolicy): string {
   return policy.build.packageCache
     ? "build steps here reach only the class package cache: npm, PyPI and Debian's packages; downloads from anywhere else are refused"
     : 'build steps here have no network (the class package cache is off), so RUN can only use what the image already holds';
-}
-
-/**
- * The proxy as the classic builder's predefined build args, which every RUN step sees and which
- * `docker history` and the image's config never record. They override a learner's own.
- */
-function proxyBuildArgs(proxy: string | undefined): Record<string, string> {
-  if (!proxy) return {};
-  return { HTTP_PROXY: proxy, http_proxy: proxy, HTTPS_PROXY: proxy, https_proxy: proxy };
 }

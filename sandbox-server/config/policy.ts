@@ -29,8 +29,8 @@ export interface SandboxPolicy {
     contextMaxBytes: number;
     fileMaxBytes: number;
     imageMaxBytes: number;
-    /** The class package cache's network and proxy (HTTP_PROXY in build steps), or undefined for builds with no network. */
-    packageCache?: { network: string; proxyUrl: string };
+    /** The class package cache's network, and the names build steps resolve to its proxy; undefined for builds with no network. */
+    packageCache?: { network: string; gateway: string; hosts: string[] };
   };
   quotas: {
     runningContainers: number;
@@ -119,7 +119,7 @@ export function policyFromEnv(env: Env = process.env): SandboxPolicy {
   };
 }
 
-function packageCacheOf(env: Env): { network: string; proxyUrl: string } | undefined {
+function packageCacheOf(env: Env): { network: string; gateway: string; hosts: string[] } | undefined {
   const address = packageProxyAddress(env);
-  return address && { network: address.network, proxyUrl: address.proxyUrl };
+  return address && { network: address.network, gateway: address.gateway, hosts: address.hosts };
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { readEnvironment } from '../config/environment.ts';
 
 /** Where Debian packages come from: the archive (suite, suite-updates) and the security archive. */
@@ -19,10 +19,19 @@ const HOST_SOURCES = ['/etc/apt/sources.list.d/debian.sources', '/etc/apt/source
  * LAYERLAB_DEBIAN_MIRROR overrides the archive.
  */
 export async function hostDebianMirrors(env: NodeJS.ProcessEnv = process.env): Promise<DebianMirrors> {
+  return hostDebianMirrorsNow(env);
+}
+
+/** The same, read at once: the build policy (config/policy.ts) is made synchronously. */
+export function hostDebianMirrorsNow(env: NodeJS.ProcessEnv = process.env): DebianMirrors {
   let found: Partial<DebianMirrors> = {};
   for (const path of HOST_SOURCES) {
-    const text = await readFile(path, 'utf8').catch(() => undefined);
-    if (text === undefined) continue;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      continue;
+    }
     const sources = path.endsWith('.sources') ? parseDeb822Sources(text) : parseOneLineSources(text);
     found = { ...mirrorsFrom(sources), ...found };
   }

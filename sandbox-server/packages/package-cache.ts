@@ -27,7 +27,7 @@ interface Options {
  */
 export async function ensurePackageCache(docker: Docker, settings: PackageCacheSettings, options: Options): Promise<void> {
   await ensurePackageNetwork(docker, settings);
-  const refused = allowOnlyTheProxyFromPackageBridge(settings.bridge, PROXY_PORT);
+  const refused = allowOnlyTheProxyFromPackageBridge(settings.bridge, settings.gateway, PROXY_PORT);
   if (refused) options.log(`warning: ${refused}`);
 
   makeTraversable(settings.directory);

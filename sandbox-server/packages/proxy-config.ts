@@ -21,15 +21,15 @@ export interface ProxyPaths {
 }
 
 /**
- * nginx as the builds' only way out. Build steps get HTTP_PROXY pointing here, so every request
- * arrives in absolute form (`GET http://host/path`) and nginx picks the server by that host:
+ * nginx as the builds' only way out. Build steps resolve the cache's names to the gateway, where
+ * port 80 is turned to this one, so nginx picks the server by the request's host:
  * the npm cache's name goes to Verdaccio, the PyPI cache's name to the configured indexes, and
  * Debian's mirrors to themselves, each response kept in one cache. Every other host, and every
  * CONNECT (HTTPS through a proxy), is refused, so nothing reaches the network unnamed.
  */
 export function proxyConfig(settings: PackageCacheSettings, paths: ProxyPaths): string {
   const listen = `${settings.gateway}:${PROXY_PORT}`;
-  const debianHosts = [...new Set([settings.debian.archive, settings.debian.security].map((url) => new URL(url).host))];
+  const debianHosts = settings.hosts.filter((host) => host !== NPM_CACHE_HOST && host !== PYPI_CACHE_HOST);
   const folders = folderIndexes(settings.pythonIndexes);
   // try_files wants a file before its fallback; with no folders there is nothing to find.
   const orNothing = (paths: string[]) => (paths.length > 0 ? paths.join(' ') : '/.no-such-file');

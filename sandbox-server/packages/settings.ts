@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { readEnvironment } from '../config/environment.ts';
-import { hostDebianMirrors, type DebianMirrors } from '../images/debian-mirrors.ts';
-import { PACKAGE_BRIDGE_PREFIX, PACKAGE_NETWORK, PROXY_PORT } from './cache-hosts.ts';
+import { hostDebianMirrors, hostDebianMirrorsNow, type DebianMirrors } from '../images/debian-mirrors.ts';
+import { NPM_CACHE_HOST, PACKAGE_BRIDGE_PREFIX, PACKAGE_NETWORK, PROXY_PORT, PYPI_CACHE_HOST } from './cache-hosts.ts';
 
 const DEFAULT_SUBNET = '10.201.0.0/29';
 
@@ -17,8 +17,10 @@ export interface PackageCacheSettings {
   subnet: string;
   /** The network's first address, where the proxy listens. */
   gateway: string;
-  /** What builds get as HTTP_PROXY. */
+  /** The proxy, on the gateway; builds reach it on port 80 of the same address. */
   proxyUrl: string;
+  /** The names builds resolve to the gateway. */
+  hosts: string[];
   directory: string;
   npmRegistry: string;
   pythonIndexes: PythonIndex[];
@@ -32,7 +34,7 @@ type Env = Record<string, string | undefined>;
 const DEFAULT_PYPI = 'https://pypi.org/simple/';
 
 /** The address builds reach the proxy at, known from the environment alone (no engine needed). */
-export function packageProxyAddress(env: Env = process.env): { network: string; bridge: string; gateway: string; proxyUrl: string } | undefined {
+export function packageProxyAddress(env: Env = process.env): { network: string; bridge: string; gateway: string; proxyUrl: string; hosts: string[] } | undefined {
   const e = readEnvironment(env);
   if (e.LAYERLAB_PACKAGE_CACHE === 'off') return undefined;
   const subnet = e.LAYERLAB_PACKAGE_CACHE_SUBNET;
@@ -45,7 +47,13 @@ export function packageProxyAddress(env: Env = process.env): { network: string; 
     bridge: `${PACKAGE_BRIDGE_PREFIX}${own ? `${second}x${third}` : 'cache'}`,
     gateway,
     proxyUrl: `http://${gateway}:${PROXY_PORT}`,
+    hosts: cacheHostNames(hostDebianMirrorsNow(env)),
   };
+}
+
+/** Every name the cache answers to: its own two, and Debian's mirrors as the stand-ins' apt sources name them. */
+export function cacheHostNames(debian: DebianMirrors): string[] {
+  return [...new Set([NPM_CACHE_HOST, PYPI_CACHE_HOST, ...[debian.archive, debian.security].map((url) => new URL(url).hostname)])];
 }
 
 export async function packageCacheSettings(env: Env = process.env): Promise<PackageCacheSettings | undefined> {

@@ -40,27 +40,32 @@ export function isolateSessionBridgesFromHost(): string | undefined {
 
 /**
  * The builds' network (packages/) may reach exactly one host service: the package cache's proxy.
- * Everything else arriving on its bridge is refused, as on the session bridges.
+ * Plain HTTP to its gateway (where build steps' /etc/hosts sends the cache's names) is turned to
+ * the proxy's port, and everything else arriving on the bridge is refused, as on session bridges.
  */
-export function allowOnlyTheProxyFromPackageBridge(bridge: string, port: number): string | undefined {
-  const accept = ['INPUT', '-i', bridge, '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT'];
-  const reject = ['INPUT', '-i', bridge, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'REJECT'];
-  const present = (rule: string[]) => {
+export function allowOnlyTheProxyFromPackageBridge(bridge: string, gateway: string, port: number): string | undefined {
+  const redirect = { table: 'nat', rule: ['PREROUTING', '-i', bridge, '-p', 'tcp', '-d', gateway, '--dport', '80', '-j', 'DNAT', '--to-destination', `${gateway}:${port}`] };
+  const accept = { table: 'filter', rule: ['INPUT', '-i', bridge, '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT'] };
+  const reject = { table: 'filter', rule: ['INPUT', '-i', bridge, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'REJECT'] };
+  type Rule = typeof accept;
+  const iptables = (action: string, { table, rule }: Rule) => execFileSync('iptables', ['-t', table, action, ...rule], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const present = (rule: Rule) => {
     try {
-      execFileSync('iptables', ['-C', ...rule], { stdio: 'ignore' });
+      iptables('-C', rule);
       return true;
     } catch {
       return false;
     }
   };
   try {
+    if (!present(redirect)) iptables('-I', redirect);
     if (present(accept) && present(reject)) return undefined;
     // Both go in afresh, in reverse, so the accept rule ends up above the reject rule.
-    for (const rule of [accept, reject]) while (present(rule)) execFileSync('iptables', ['-D', ...rule], { stdio: 'ignore' });
-    for (const rule of [reject, accept]) execFileSync('iptables', ['-I', ...rule], { stdio: ['ignore', 'ignore', 'pipe'] });
+    for (const rule of [accept, reject]) while (present(rule)) iptables('-D', rule);
+    for (const rule of [reject, accept]) iptables('-I', rule);
     return undefined;
   } catch (error) {
     const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
-    return `builds can reach services on this host besides the package cache, because the iptables rules that stop them could not be added (${detail})`;
+    return `builds can't reach the package cache, or can reach other services on this host, because its iptables rules could not be added (${detail})`;
   }
 }

@@ -14,6 +14,7 @@ const settings: PackageCacheSettings = {
   subnet: '10.201.0.0/29',
   gateway: '10.201.0.1',
   proxyUrl: 'http://10.201.0.1:3128',
+  hosts: ['npm.layerlab.internal', 'pypi.layerlab.internal', 'deb.debian.org', 'security.debian.org'],
   directory: '/var/lib/layerlab/packages',
   npmRegistry: 'https://registry.npmjs.org/',
   pythonIndexes: [
