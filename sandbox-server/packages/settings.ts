@@ -80,7 +80,9 @@ export function pythonIndex(text: string): PythonIndex {
     if (!/^\/[A-Za-z0-9._/-]*$/.test(folder) || folder.split('/').includes('..')) {
       throw new Error(`LAYERLAB_PYPI_INDEX: "${text}" is not a plain absolute folder path (letters, digits, . _ - and /)`);
     }
-    return { kind: 'folder', path: folder.replace(/\/+$/, '') };
+    let end = folder.length;
+    while (end > 1 && folder[end - 1] === '/') end -= 1;
+    return { kind: 'folder', path: folder.slice(0, end) };
   }
   let url: URL;
   try {
