@@ -44,8 +44,8 @@ async function runVariant(context: SandboxContext, lesson: Lesson, files: Worksp
 }
 
 /**
- * Proves a lesson on the real engine: its solution (files/ with solution/ over it) passes every check, and its starter does not
- * already pass them all (a lesson the learner has finished before starting teaches nothing).
+ * Proves a lesson on the real engine: its solution (files/ with solution/ over it) passes every
+ * check, and its starter (files/ alone) does not already pass them all (a lesson the learner has finished before starting teaches nothing).
  */
 export async function verifyLesson(context: SandboxContext, lesson: Lesson): Promise<LessonVerdict> {
   const problems: string[] = [];
