@@ -29,7 +29,7 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, docker: Docker, log: Logger): Promise<RunningServer> {
   const lease = await LeaseKeeper.start(docker, { instance: config.instance, idleTtlMs: config.policy.sessions.idleTtlMs }, log);
   try {
-    const context = createSandboxContext({ config, docker, lessons: new LessonLibrary(config.lessonsDir), log });
+    const context = createSandboxContext({ config, docker, lessons: new LessonLibrary(config.lessonsDir, config.policy.build), log });
     sweepBuildCgroups(2 * config.policy.build.timeoutMs);
     const firewallProblem = isolateSessionBridgesFromHost();
     if (firewallProblem) log.warn(firewallProblem);

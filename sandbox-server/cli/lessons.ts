@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { serverConfigFromEnv } from '../config/server.ts';
 import { createSandboxContext, type SandboxContext } from '../context.ts';
 import { prepareEngine } from '../engine/prepare.ts';
+import { LESSON_FILE, SOLUTION_FOLDER, STARTER_FOLDER } from '../lessons/folder.ts';
 import { LessonLibrary, type Lesson } from '../lessons/library.ts';
 import { verifyLesson } from '../lessons/verify.ts';
 import { createLogger } from '../log.ts';
@@ -32,7 +33,7 @@ async function checkLessonsWith(ids: string[], stateDir: string): Promise<number
     LAYERLAB_WARM_WORKBENCHES: '0',
     LAYERLAB_STATE_DIR: stateDir,
   });
-  const library = new LessonLibrary(config.lessonsDir);
+  const library = new LessonLibrary(config.lessonsDir, config.policy.build);
   const unknown = ids.filter((id) => !library.get(id));
   if (unknown.length > 0) {
     console.error(`layerlab lessons check: no lesson named ${unknown.join(', ')} in ${config.lessonsDir}`);
@@ -75,21 +76,14 @@ async function proveLessons(lessons: Lesson[], context: SandboxContext): Promise
   return failed === 0 ? 0 : 1;
 }
 
-const TEMPLATE = (title: string, order: number, image: string) => `---
+/** lesson.mdx of a new lesson: every field the guide asks for, and the sections it asks for. */
+const LESSON_TEMPLATE = (title: string, order: number, image: string) => `---
 title: ${title}
 summary: One or two sentences for the course list.
 order: ${order}
 objectives:
   - Say what the learner will be able to do.
 image: ${image}
-files:
-  Dockerfile: |
-    FROM busybox
-    # TODO: add a CMD that says hello.
-solution:
-  Dockerfile: |
-    FROM busybox
-    CMD ["echo", "hello from ${image}"]
 solutionCommands:
   - docker build -t ${image} .
   - docker run --rm ${image}
@@ -105,14 +99,10 @@ checks:
 ---
 
 Write the lesson here, in your own words: one idea per section, a command to run for each step,
-and a check for the result. docs/authoring.md is the guide.
+and a check for the result. The starter workspace is the files/ folder next to this file; solution/
+holds only the files the solution changes. docs/authoring.md is the guide.
 
 ## Build it
-
-\`\`\`sh run
-docker build -t ${image} .
-docker run --rm ${image}
-\`\`\`
 
 <Quiz
   predict="docker run --rm ${image}"
@@ -121,25 +111,60 @@ docker run --rm ${image}
   explanation="CMD is what a container runs when docker run gives no command."
 />
 
+\`\`\`sh run
+docker build -t ${image} .
+docker run --rm ${image}
+\`\`\`
+
 <Run command="docker images ${image}" />
+
+## Clean up
+
+\`\`\`sh run
+docker rmi ${image}
+\`\`\`
 `;
 
-/** `layerlab lessons new SLUG`: a lesson file with every field filled in, ready to edit and check. */
+/** files/: the starter workspace. */
+const STARTER_FILES: Record<string, string> = {
+  Dockerfile: 'FROM busybox\n# TODO: add a CMD that says hello.\n',
+};
+
+/** solution/: only the files the solution changes. */
+const SOLUTION_FILES = (image: string): Record<string, string> => ({
+  Dockerfile: `FROM busybox\nCMD ["echo", "hello from ${image}"]\n`,
+});
+
+function writeFiles(root: string, files: Record<string, string>): void {
+  mkdirSync(root, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(root, name), content);
+}
+
+/**
+ * `layerlab lessons new SLUG`: a lesson folder (lesson.mdx, files/, solution/) with every field
+ * filled in, ready to edit and check.
+ */
 export function newLesson(slug: string | undefined): number {
   if (!slug || !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
     console.error('layerlab lessons new: give a slug of lowercase words and dashes, like layer-caching');
     return 2;
   }
   const config = serverConfigFromEnv();
-  const library = new LessonLibrary(config.lessonsDir);
+  const library = new LessonLibrary(config.lessonsDir, config.policy.build);
   const order = Math.max(0, ...library.all().map((lesson) => lesson.frontmatter.order)) + 1;
-  const file = path.join(config.lessonsDir, `${String(order).padStart(2, '0')}-${slug}.mdx`);
-  if (existsSync(file)) {
-    console.error(`layerlab lessons new: ${path.relative(process.cwd(), file)} already exists`);
+  const id = `${String(order).padStart(2, '0')}-${slug}`;
+  const folder = path.join(config.lessonsDir, id);
+  if (existsSync(folder)) {
+    console.error(`layerlab lessons new: ${path.relative(process.cwd(), folder)} already exists`);
     return 1;
   }
   const title = slug.replace(/-/g, ' ').replace(/^\w/, (letter) => letter.toUpperCase());
-  writeFileSync(file, TEMPLATE(title, order, slug.split('-')[0]!));
-  console.log(`Wrote ${path.relative(process.cwd(), file)}. Edit it, then prove it: npx layerlab lessons check ${path.basename(file, '.mdx')}`);
+  const image = slug.split('-')[0]!;
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(path.join(folder, LESSON_FILE), LESSON_TEMPLATE(title, order, image));
+  writeFiles(path.join(folder, STARTER_FOLDER), STARTER_FILES);
+  writeFiles(path.join(folder, SOLUTION_FOLDER), SOLUTION_FILES(image));
+  const shown = path.relative(process.cwd(), folder);
+  console.log(`Wrote ${shown}/: ${LESSON_FILE}, ${STARTER_FOLDER}/Dockerfile and ${SOLUTION_FOLDER}/Dockerfile. Edit them, then prove the lesson: npx layerlab lessons check ${id}`);
   return 0;
 }

@@ -15,7 +15,7 @@ Commands:
                                           A learner terminal from your shell; one command per line when piped
   images [--force] [--no-pull]            Make the base-image catalogue present
   lessons check [ID...]                   Prove on the real engine that each lesson's solution passes its checks
-  lessons new SLUG                        Write a new lesson file to start from
+  lessons new SLUG                        Write a new lesson folder (lesson.mdx, files/, solution/) to start from
 
 Environment: PORT and HOST set the address (default 127.0.0.1:4321); see README.md for the sandbox limits.
 `;

@@ -9,7 +9,7 @@ import { ensureSite } from './site-build.ts';
 export interface ServeOptions {
   /**
    * `npm run dev`: Astro's dev server serves the pages and proxies /api here, so the site is not
-   * built, and lesson files are re-read when an author saves them.
+   * built, and a lesson (lesson.mdx, files/, solution/) is re-read when an author saves any of it.
    */
   dev?: boolean;
 }
@@ -46,10 +46,13 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
   process.exit(0);
 }
 
-/** Re-reads the lessons shortly after a save, so new starter files and checks apply at once. */
+/**
+ * Re-reads the lessons shortly after a save, so new starter files and checks apply at once. The
+ * watch is recursive: a lesson is a folder, and its files/ and solution/ go to any depth.
+ */
 function watchLessons(server: RunningServer, directory: string, say: (line: string) => void): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const watcher = watch(directory, () => {
+  const watcher = watch(directory, { recursive: true }, () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       try {

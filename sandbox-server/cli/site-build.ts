@@ -9,13 +9,15 @@ import { PROJECT_ROOT } from '../config/server.ts';
  * last one is newer than every file it was made from, so a restart costs nothing.
  */
 
-/** What the site is made from: the site, the lessons, their schema and the dependencies. */
+/** What the site is made from: the site, the lessons, their schema and reader, and the dependencies. */
 export const SITE_INPUTS = [
   'src',
   'lessons',
   'public',
   'astro.config.mjs',
   'sandbox-server/lessons/schema.ts',
+  'sandbox-server/lessons/folder.ts',
+  'sandbox-server/lessons/library.ts',
   'package-lock.json',
 ];
 

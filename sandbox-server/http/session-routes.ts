@@ -67,7 +67,7 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
       let replaced = false;
       if (lesson && (session.record.lessonId !== lesson.id || files)) {
         session.record.lessonId = lesson.id;
-        session.record.files = files ?? filesFromObject(lesson.frontmatter.files);
+        session.record.files = files ?? filesFromObject(lesson.files);
         replaced = true;
       } else if (files) {
         session.record.files = files;

@@ -2,20 +2,16 @@ import { z } from 'zod';
 import { catalogueReferences } from '../images/catalogue.ts';
 
 /**
- * The lesson authoring contract: the frontmatter of every `lessons/*.mdx`. The site's content
- * collection and the sandbox server both validate lessons with this schema, and
- * docs/authoring.md documents it field by field.
+ * The lesson authoring contract: the frontmatter of every `lessons/<NN-slug>/lesson.mdx`. The
+ * site's content collection and the sandbox server both validate lessons with this schema, and
+ * docs/authoring.md documents it field by field. The workspaces are real files next to it
+ * (lessons/folder.ts reads them), not frontmatter.
  */
 
-const WORKSPACE_PATH = /^[\w.-]+(?:\/[\w.-]+)*$/;
-
-/** Workspace files by path; the editor shows one tab per file. */
-export const FileMap = z.record(
-  z.string().regex(WORKSPACE_PATH, {
-    error: 'file names use letters, digits, dots, dashes and underscores, with / between folders',
-  }),
-  z.string(),
-);
+/** Workspace files by path, as read from a lesson's files/ or solution/ folder. */
+export const FileMap = z
+  .record(z.string(), z.string())
+  .describe('Workspace files by path (folders joined with /), each with its text');
 
 /** A hint, or several revealed one at a time, from gentle to explicit. */
 const Hints = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -148,10 +144,6 @@ export const LessonFrontmatter = z
     /** The image name the Build and Run buttons use: `docker build -t <image> .`. */
     image: z.string().regex(/^[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]*)?$/, { error: 'use a lowercase image name like hello or web:v1' }),
     run: RunButton.default({ args: '', remove: true }),
-    /** Files the learner starts with. */
-    files: FileMap.refine((files) => Object.keys(files).length > 0, { error: 'a lesson needs at least one starter file' }),
-    /** The finished workspace: Solve shows it and `layerlab lessons check` proves it passes. */
-    solution: FileMap,
     /**
      * Terminal commands that finish the solution after its files are in place, in order, as
      * `layerlab lessons check` types them (for checks about containers, runs and commands).
@@ -163,12 +155,35 @@ export const LessonFrontmatter = z
   .strict();
 export type LessonFrontmatter = z.infer<typeof LessonFrontmatter>;
 
+/** A whole lesson as the site's content collection holds it: the frontmatter and its two workspaces. */
+export const LessonEntryData = LessonFrontmatter.extend({
+  files: FileMap.describe('The starter workspace: the lesson folder\'s files/'),
+  solution: FileMap.describe('The files the solution changes or adds: the lesson folder\'s solution/, laid over files/'),
+});
+export type LessonEntryData = z.infer<typeof LessonEntryData>;
+
+/** Fields of the old single-file layout, now folders next to lesson.mdx: the sentence says where they went. */
+const MOVED_FIELDS: Record<string, string> = {
+  files: 'the starter files now live in the files/ folder next to lesson.mdx, one real file each; remove this field',
+  solution: 'the solution now lives in the solution/ folder next to lesson.mdx, holding only the files that change; remove this field',
+};
+
 /** Turns a zod failure into sentences naming the file and the field. */
 export function describeLessonError(file: string, error: z.ZodError): string {
   return error.issues
-    .map((issue) => {
+    .flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+        const moved = issue.keys.filter((key) => Object.hasOwn(MOVED_FIELDS, key));
+        const others = issue.keys.filter((key) => !Object.hasOwn(MOVED_FIELDS, key));
+        const lines = moved.map((key) => `${file}: ${key}: ${MOVED_FIELDS[key]}`);
+        if (others.length > 0) {
+          const listed = others.map((key) => `"${key}"`).join(', ');
+          lines.push(`${file}: frontmatter: Unrecognized key${others.length > 1 ? 's' : ''}: ${listed}`);
+        }
+        return lines;
+      }
       const field = issue.path.length > 0 ? issue.path.join('.') : 'frontmatter';
-      return `${file}: ${field}: ${issue.message}`;
+      return [`${file}: ${field}: ${issue.message}`];
     })
     .join('\n');
 }

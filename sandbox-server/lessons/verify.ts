@@ -4,7 +4,7 @@ import type { SandboxContext } from '../context.ts';
 import { removeNamespace } from '../sessions/teardown.ts';
 import { filesFromObject, type WorkspaceFiles } from '../sessions/workspace.ts';
 import { HeadlessTerminal, type HeadlessResult } from '../terminal/headless.ts';
-import type { Lesson } from './library.ts';
+import { solutionFiles, type Lesson } from './library.ts';
 
 export interface VariantRun {
   commands: { command: string; result: HeadlessResult }[];
@@ -44,17 +44,17 @@ async function runVariant(context: SandboxContext, lesson: Lesson, files: Worksp
 }
 
 /**
- * Proves a lesson on the real engine: its solution passes every check, and its starter does not
- * already pass them all (a lesson the learner has finished before starting teaches nothing).
+ * Proves a lesson on the real engine: its solution (files/ with solution/ over it) passes every
+ * check, and its starter (files/ alone) does not already pass them all (a lesson the learner has finished before starting teaches nothing).
  */
 export async function verifyLesson(context: SandboxContext, lesson: Lesson): Promise<LessonVerdict> {
   const problems: string[] = [];
   if (lesson.frontmatter.checks.length === 0) problems.push('it has no checks, so nothing proves the learner did the task');
-  const solution = await runVariant(context, lesson, filesFromObject(lesson.frontmatter.solution));
+  const solution = await runVariant(context, lesson, solutionFiles(lesson));
   for (const result of solution.results.filter((check) => !check.passed)) {
     problems.push(`the solution fails "${result.title}": ${result.reason}`);
   }
-  const starter = await runVariant(context, lesson, filesFromObject(lesson.frontmatter.files));
+  const starter = await runVariant(context, lesson, filesFromObject(lesson.files));
   if (starter.results.length > 0 && starter.results.every((check) => check.passed)) {
     problems.push('the starter files already pass every check');
   }

@@ -36,7 +36,10 @@ export function checkWorkspacePath(path: string): void {
   }
 }
 
-export function checkWorkspace(files: WorkspaceFiles, policy: SandboxPolicy): void {
+/** The caps a workspace is held to: the build context's, since the workspace is what a build sends. */
+export type WorkspaceCaps = Pick<SandboxPolicy['build'], 'contextMaxFiles' | 'contextMaxBytes' | 'fileMaxBytes'>;
+
+export function checkWorkspace(files: WorkspaceFiles, policy: { build: WorkspaceCaps }): void {
   const paths = [...files.keys()];
   if (paths.length > policy.build.contextMaxFiles) {
     throw new WorkspaceError(

@@ -1,7 +1,10 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AstroError } from 'astro/errors';
-import { glob } from 'astro/loaders';
 import type { Loader, LoaderContext } from 'astro/loaders';
+import { policyFromEnv } from '../../sandbox-server/config/policy.ts';
+import { LessonError, lessonFolderNames, readLessonFolder } from '../../sandbox-server/lessons/folder.ts';
+import { splitFrontmatter } from '../../sandbox-server/lessons/library.ts';
 import { describeLessonError, LessonFrontmatter } from '../../sandbox-server/lessons/schema.ts';
 
 /** LAYERLAB_LESSONS_DIR, as the sandbox server reads it, so both always load the same lessons. */
@@ -10,40 +13,77 @@ export function lessonsDirectory(): string {
 }
 
 /**
- * Astro's glob loader over lessons/*.mdx (files starting with _ are drafts, as for the server),
- * with two changes: ids are file names as they are, and a frontmatter that breaks the contract
- * stops the build with the server's own sentences ("lessons/01-x.mdx: checks.0.port: …"), not
- * Astro's generic "data does not match collection schema".
+ * The lessons collection: one entry per lesson folder (lessons/<id>/, folders starting with _ are
+ * drafts, as for the server), read by the server's own folder reader so both hold a lesson's files
+ * to the same rules. The entry is lesson.mdx, rendered as MDX by Astro's MDX integration; its data is the frontmatter plus the
+ * files/ and solution/ workspaces. A lesson that breaks the contract stops the build with the
+ * server's own sentences ("lessons/01-x/lesson.mdx: checks.0.port: …"), not Astro's generic "data
+ * does not match collection schema". In `astro dev`, a save anywhere in a lesson folder (its
+ * lesson.mdx or any file in files/ or solution/) reloads that lesson.
  */
 export function lessonLoader(): Loader {
-  const directory = lessonsDirectory();
-  const inner = glob({
-    base: directory,
-    pattern: '[^_]*.mdx',
-    generateId: ({ entry }) => entry.replace(/\.mdx$/, ''),
-  });
   return {
     name: 'layerlab-lessons',
-    load: (context: LoaderContext) =>
-      inner.load({
-        ...context,
-        parseData: async (entry) => {
-          const parsed = LessonFrontmatter.safeParse(entry.data);
-          if (!parsed.success) {
-            const file = path.relative(process.cwd(), entry.filePath ?? path.join(directory, `${entry.id}.mdx`));
-            throw lessonError(describeLessonError(file, parsed.error));
-          }
-          return context.parseData(entry);
-        },
-      }),
+    load: async (context: LoaderContext) => {
+      const directory = lessonsDirectory();
+      const caps = policyFromEnv().build;
+
+      const sync = async (id: string) => {
+        const folder = readLessonFolder(path.join(directory, id), caps);
+        const shown = path.relative(process.cwd(), folder.file);
+        // The server's own frontmatter parser, so the site and the sandbox read the same fields.
+        const { data, body } = splitFrontmatter(folder.text, shown);
+        const frontmatter = LessonFrontmatter.safeParse(data);
+        if (!frontmatter.success) throw new LessonError(describeLessonError(shown, frontmatter.error));
+        const digest = context.generateDigest(JSON.stringify([folder.text, folder.files, folder.solution]));
+        const existing = context.store.get(id);
+        const filePath = path.relative(fileURLToPath(context.config.root), folder.file).split(path.sep).join('/');
+        if (existing?.digest === digest) {
+          // Unchanged since the last run; the content module still needs to be known to this one.
+          context.store.addModuleImport(filePath);
+          return;
+        }
+        const parsed = await context.parseData({ id, data: { ...frontmatter.data, files: folder.files, solution: folder.solution }, filePath: folder.file });
+        context.store.set({ id, data: parsed, body, filePath, digest, deferredRender: true });
+      };
+
+      const ids = lessonFolderNames(directory);
+      try {
+        for (const id of ids) await sync(id);
+      } catch (error) {
+        throw error instanceof LessonError ? lessonError(error.message) : error;
+      }
+      for (const id of context.store.keys()) if (!ids.includes(id)) context.store.delete(id);
+
+      const watcher = context.watcher;
+      if (!watcher) return;
+      watcher.add(directory);
+      const onChange = async (changed: string) => {
+        const relative = path.relative(directory, changed);
+        const [id, ...rest] = relative.split(path.sep);
+        if (!id || id.startsWith('..') || id.startsWith('_') || path.isAbsolute(relative) || rest.length === 0) return;
+        try {
+          if (!lessonFolderNames(directory).includes(id)) context.store.delete(id);
+          else await sync(id);
+          context.logger.info(`Reloaded lesson ${id}`);
+        } catch (error) {
+          // The page keeps the last good version; the sentence says what to fix.
+          context.logger.error((error as Error).message);
+        }
+      };
+      watcher.on('change', onChange);
+      watcher.on('add', onChange);
+      watcher.on('unlink', onChange);
+      watcher.on('unlinkDir', onChange);
+    },
   };
 }
 
-/** Shown by Astro as "[LessonError] lessons/x.mdx: field: what is wrong", without a stack trace. */
+/** Shown by Astro as "[LessonError] lessons/x/lesson.mdx: field: what is wrong", without a stack trace. */
 function lessonError(sentences: string): Error {
   const error = new AstroError(
     sentences,
-    'Each line names the lesson file and the frontmatter field; sandbox-server/lessons/schema.ts documents every field.',
+    'Each line names the lesson file and the frontmatter field or the workspace file; docs/authoring.md describes a lesson folder and every field.',
   );
   error.name = 'LessonError';
   // The stack would point into this loader, which is not where the mistake is.
