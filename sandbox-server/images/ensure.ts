@@ -44,7 +44,7 @@ export interface EnsureOptions {
 }
 
 /** What the engine holds under an image's primary reference. */
-type ImageState =
+export type ImageState =
   | { kind: 'missing' }
   /** A stand-in built from the current recipe. */
   | { kind: 'current'; id: string }
@@ -55,11 +55,12 @@ type ImageState =
   /** Neither ours nor pulled (say, something else tagged with the name); it is replaced. */
   | { kind: 'foreign'; id: string };
 
-interface ListedImage {
+export interface ListedImage {
   Id: string;
   RepoTags?: string[] | null;
   Labels?: Record<string, string> | null;
   RepoDigests?: string[] | null;
+  Size?: number;
 }
 
 // Calls in one process run one after the other: two builds of the same stand-in would race
@@ -181,13 +182,15 @@ async function ensureSerially(docker: Docker, selected: readonly CatalogueImage[
 
 /**
  * Makes one catalogue image present if the engine lacks it, for a learner's first pull, run or
- * build FROM an image prepared on first use. `progress` hears a line before a slow build starts
- * and the ensure's own lines. Present images cost one inspect, and never wait for another build.
+ * build FROM an image prepared on first use. `progress` hears a line before a slow build starts and
+ * one when it is done (for the learner); `log` hears the ensure's own lines (for the operator).
+ * Present images cost one inspect, and never wait for another build.
  */
 export async function ensureCatalogueImage(
   docker: Docker,
   reference: string,
   progress: (line: string) => void = () => {},
+  log: (line: string) => void = () => {},
 ): Promise<void> {
   try {
     await docker.getImage(reference).inspect();
@@ -200,10 +203,13 @@ export async function ensureCatalogueImage(
   if (!image) throw new Error(`${reference} is not in the image catalogue`);
   progress(
     image.standIn
-      ? `${reference} is not built yet: building it now from its recipe (${image.standIn.outline}); this takes a few minutes, once`
+      ? `${reference} is not built yet: building it now from its recipe (${image.standIn.outline}); this takes a minute or two, once`
       : `${reference} is not here yet: pulling it from ${image.pull}`,
   );
-  await ensureCatalogue(docker, { only: [reference], log: progress });
+  const started = performance.now();
+  const reports = await ensureCatalogue(docker, { only: [reference], log });
+  const made = reports.some((report) => report.action !== 'present');
+  progress(`${reference} is ready${made ? ` (${((performance.now() - started) / 1000).toFixed(0)} s)` : ''}`);
 }
 
 /** The machine's own packages a recipe builds from. */
@@ -214,7 +220,7 @@ function hostNeeds(recipe: StandInRecipe): HostNeed[] {
 }
 
 /** One engine call for the whole catalogue, so a warm check costs milliseconds. */
-async function listImages(docker: Docker, references: string[]): Promise<Map<string, ListedImage>> {
+export async function listImages(docker: Docker, references: string[]): Promise<Map<string, ListedImage>> {
   const images = (await docker.listImages({ filters: { reference: [...new Set(references)] } })) as ListedImage[];
   const byReference = new Map<string, ListedImage>();
   for (const image of images) {
@@ -223,7 +229,7 @@ async function listImages(docker: Docker, references: string[]): Promise<Map<str
   return byReference;
 }
 
-function imageState(image: CatalogueImage, listed: Map<string, ListedImage>): ImageState {
+export function imageState(image: CatalogueImage, listed: Map<string, ListedImage>): ImageState {
   const found = listed.get(primaryReference(image));
   if (!found) return { kind: 'missing' };
   const labels = found.Labels ?? {};
