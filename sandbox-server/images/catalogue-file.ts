@@ -68,16 +68,19 @@ export function readCatalogueFile(file: string): CatalogueImage[] {
 
 /** Validates a catalogue file's text; `file` names it in the sentences. */
 export function parseCatalogue(file: string, source: string): CatalogueImage[] {
-  const document = parseDocument(source, { prettyErrors: false });
+  const document = parseDocument(source);
   const yamlError = document.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0].line;
-    throw new CatalogueFileError(`${file}${line ? `:${line}` : ''}: this is not valid YAML (${yamlError.message.split('\n')[0]})`);
+    const message = yamlError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, '');
+    throw new CatalogueFileError(`${file}${line ? `:${line}` : ''}: this is not valid YAML (${message})`);
   }
   const raw: unknown = document.toJS();
   const result = CatalogueFile.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    throw new CatalogueFileError(result.error.issues.map((issue) => `${file}: ${placeOf(raw, issue.path)} ${issueSentence(issue)}`).join('\n'));
+    // An unknown key first: it is usually why a key is "missing" (a typo of its name).
+    const issues = [...result.error.issues].sort((a, b) => Number(b.code === 'unrecognized_keys') - Number(a.code === 'unrecognized_keys'));
+    throw new CatalogueFileError(issues.map((issue) => `${file}: ${placeOf(raw, issue.path)} ${issueSentence(issue)}`).join('\n'));
   }
   const images = result.data.images.map(toCatalogueImage);
   const seen = new Map<string, CatalogueImage>();

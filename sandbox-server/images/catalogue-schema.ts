@@ -71,8 +71,8 @@ const StandIn = z
       if (issue.code !== 'invalid_union') return undefined;
       const kind = (issue.input as { kind?: unknown } | undefined)?.kind;
       return typeof kind === 'string'
-        ? `kind is "${kind}", not one of ${KINDS.join(', ')}${didYouMean(kind, KINDS)}`
-        : `needs a kind: ${KINDS.join(', ')}`;
+        ? `is "${kind}", not one of ${KINDS.join(', ')}${didYouMean(kind, KINDS)}`
+        : `is missing; give one of ${KINDS.join(', ')}`;
     },
   })
   .describe('How to make the image locally from Debian packages (or the host\'s busybox), with a version check')
