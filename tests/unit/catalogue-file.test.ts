@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogueFileError, loadCatalogue, mergeCatalogues, parseCatalogue } from '../../sandbox-server/images/catalogue-file.ts';
 import { catalogue, imageReferences, primaryReference, sourceOutline } from '../../sandbox-server/images/catalogue.ts';
 import { catalogueTable } from '../../sandbox-server/cli/images.ts';
+import { catalogueJsonSchemaText, renderCatalogueDoc } from '../../sandbox-server/images/catalogue-docs.ts';
+import { readFileSync } from 'node:fs';
 
 const REDIS_STAND_IN = `
   - repository: redis
@@ -47,6 +49,15 @@ describe('the shipped catalogue file', () => {
       expect(image.standIn, primaryReference(image)).toBeDefined();
       for (const tag of image.tags.filter((tag) => /^\d/.test(tag))) expect(tag.startsWith(image.standIn!.claims), `${image.repository}:${tag}`).toBe(true);
     }
+  });
+});
+
+describe("the catalogue's documentation", () => {
+  it('is what the schema says: run npm run docs:catalogue after changing it', () => {
+    const doc = readFileSync(new URL('../../docs/catalogue.md', import.meta.url), 'utf8');
+    expect(renderCatalogueDoc(doc)).toBe(doc);
+    expect(readFileSync(new URL('../../catalogue.schema.json', import.meta.url), 'utf8')).toBe(catalogueJsonSchemaText());
+    expect(readFileSync(new URL('../../catalogue.yml', import.meta.url), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./catalogue.schema.json');
   });
 });
 
