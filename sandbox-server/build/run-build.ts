@@ -129,7 +129,8 @@ export async function runBuild(
       t: request.tags.map((tag) => engine.namespace.imageTag(tag)),
       dockerfile: request.dockerfilePath,
       version: '1',
-      networkmode: 'none',
+      // With the package cache on, steps join its internal network, whose only way out is the proxy.
+      networkmode: policy.build.packageCache?.network ?? 'none',
       memory: policy.build.memoryBytes,
       memswap: policy.build.memoryBytes,
       cpuperiod: 100_000,
@@ -144,7 +145,7 @@ export async function runBuild(
       forcerm: true,
       pull: false,
       nocache: request.noCache,
-      buildargs: Object.fromEntries(request.buildArgs ?? []),
+      buildargs: { ...Object.fromEntries(request.buildArgs ?? []), ...proxyBuildArgs(policy.build.packageCache?.proxyUrl) },
       ...(request.target ? { target: request.target } : {}),
       abortSignal: AbortSignal.any([signal, timeout]),
       // The engine takes several t= tags; dockerode's type allows one, its query builder repeats arrays.
@@ -290,4 +291,13 @@ function learnerView(text: string, review: DockerfileReview): string {
     const source = review.sourceLines[Number(line) - 1];
     return source === undefined ? match : `dockerfile parse error line ${source}`;
   });
+}
+
+/**
+ * The proxy as the classic builder's predefined build args, which every RUN step sees and which
+ * `docker history` and the image's config never record. They override a learner's own.
+ */
+function proxyBuildArgs(proxy: string | undefined): Record<string, string> {
+  if (!proxy) return {};
+  return { HTTP_PROXY: proxy, http_proxy: proxy, HTTPS_PROXY: proxy, https_proxy: proxy };
 }

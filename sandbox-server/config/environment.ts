@@ -134,6 +134,20 @@ export const ENVIRONMENT = z.object({
   LAYERLAB_CATALOGUE: server(z.string(), { computed: '(none)' }, "An operator's catalogue file (YAML, like `catalogue.yml`) whose base images are added to the shipped ones; an entry replaces every shipped entry it shares a repository:tag with (docs/catalogue.md)"),
   LAYERLAB_CACHE_DIR: server(z.string(), { computed: '`.layerlab/cache`' }, 'Where slow-to-make inputs (the stand-ins\' root filesystems) are kept between runs'),
   LAYERLAB_DEBIAN_MIRROR: server(z.string().url('is not a URL like http://deb.debian.org/debian'), { computed: "the host's apt sources" }, 'The Debian mirror the stand-in images are built from'),
+  LAYERLAB_PACKAGE_CACHE: server(
+    z.enum(['on', 'off'], { error: 'is not on or off' }),
+    { text: 'on' },
+    "The class package cache: builds reach the npm registry, PyPI and Debian's mirror through it, and nothing else; `off` gives builds no network at all",
+  ),
+  LAYERLAB_PACKAGE_CACHE_SUBNET: server(
+    z.string().regex(/^10\.\d{1,3}\.\d{1,3}\.0\/(2[4-9])$/, 'must be a 10.x.y.0 subnet from /24 to /29, like 10.201.0.0/29'),
+    { text: '10.201.0.0/29' },
+    "The builds' network; the cache's proxy listens on its first address, port 3128. Keep it outside `LAYERLAB_NETWORK_POOL`",
+  ),
+  LAYERLAB_PACKAGE_CACHE_DIR: server(z.string(), { computed: '`/var/lib/layerlab/packages` (as root)' }, 'The package cache: downloaded packages, its proxy\'s and npm cache\'s configuration and logs, shared by every Layerlab server on the machine'),
+  LAYERLAB_NPM_REGISTRY: server(z.string().url('is not a URL like https://registry.npmjs.org/'), { text: 'https://registry.npmjs.org/' }, 'The npm registry (or your mirror of it) the cache fetches from'),
+  LAYERLAB_PYPI_INDEX: server(list, { computed: "the host's pip indexes, else `https://pypi.org/simple/`" }, "Comma-separated Python package indexes the cache serves: the URL of a simple index (PyPI or your mirror), or folders laid out as one (`<folder>/<project>/index.html` with relative links)"),
+  LAYERLAB_PYPI_FILES: server(z.string().url('is not a URL like https://files.pythonhosted.org/'), { text: 'https://files.pythonhosted.org/' }, "Where a remote index's file links point; the cache fetches and keeps those files"),
   DOCKER_HOST: server(z.string(), { computed: 'the default socket' }, 'The engine to use'),
   LOG_LEVEL: server(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'is not a log level: fatal, error, warn, info, debug, trace or silent' }),

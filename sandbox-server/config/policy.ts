@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { readEnvironment } from './environment.ts';
+import { packageProxyAddress } from '../packages/settings.ts';
 
 /**
  * The sandbox policy: every limit a learner's session runs under.
@@ -28,6 +29,8 @@ export interface SandboxPolicy {
     contextMaxBytes: number;
     fileMaxBytes: number;
     imageMaxBytes: number;
+    /** The class package cache's network and proxy (HTTP_PROXY in build steps), or undefined for builds with no network. */
+    packageCache?: { network: string; proxyUrl: string };
   };
   quotas: {
     runningContainers: number;
@@ -89,6 +92,7 @@ export function policyFromEnv(env: Env = process.env): SandboxPolicy {
       contextMaxBytes: e.LAYERLAB_CONTEXT_MAX_BYTES,
       fileMaxBytes: e.LAYERLAB_FILE_MAX_BYTES,
       imageMaxBytes: e.LAYERLAB_IMAGE_MAX_BYTES,
+      packageCache: packageCacheOf(env),
     },
     quotas: {
       runningContainers: e.LAYERLAB_MAX_RUNNING_CONTAINERS,
@@ -113,4 +117,9 @@ export function policyFromEnv(env: Env = process.env): SandboxPolicy {
     },
     reaperIntervalMs: e.LAYERLAB_REAPER_INTERVAL,
   };
+}
+
+function packageCacheOf(env: Env): { network: string; proxyUrl: string } | undefined {
+  const address = packageProxyAddress(env);
+  return address && { network: address.network, proxyUrl: address.proxyUrl };
 }

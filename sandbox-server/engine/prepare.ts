@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import { checkBuildCgroups } from '../build/cgroup.ts';
 import type { ServerConfig } from '../config/server.ts';
 import { ensureCatalogue, ensureServerImages } from '../images/ensure.ts';
+import { ensurePackageCache } from '../packages/package-cache.ts';
+import { packageCacheSettings } from '../packages/settings.ts';
 import { ensureRegistry } from '../registry/process.ts';
 import { WORKBENCH_IMAGE } from '../workbench/image.ts';
 import { ensureEngine } from './provision.ts';
@@ -12,7 +14,7 @@ import { readEnvironment } from '../config/environment.ts';
 /**
  * Everything the sandbox needs from the machine before it serves anyone: an engine that answers,
  * the base-image catalogue and the workbench image, limits the kernel really enforces, a runc with the fix for
- * CVE-2024-21626, build cgroups it can make, and the class registry.
+ * CVE-2024-21626, build cgroups it can make, the class registry, and the class package cache.
  * `npm start` and `npm test` both go through here.
  */
 export async function prepareEngine(config: ServerConfig, log: (line: string) => void): Promise<Docker> {
@@ -27,5 +29,8 @@ export async function prepareEngine(config: ServerConfig, log: (line: string) =>
   log(`runc ${runc} keeps containers out of the host's filesystem (CVE-2024-21626 fixed)`);
   checkBuildCgroups();
   await ensureRegistry({ logDir: config.logDir, log });
+  const packages = await packageCacheSettings();
+  if (packages) await ensurePackageCache(docker, packages, { logDir: config.logDir, log });
+  else log('the class package cache is off (LAYERLAB_PACKAGE_CACHE=off): builds have no network');
   return docker;
 }

@@ -37,3 +37,30 @@ export function isolateSessionBridgesFromHost(): string | undefined {
     return `containers can reach services on this host, because the iptables rule that stops them could not be added (${detail}); run the server as root on the engine's machine`;
   }
 }
+
+/**
+ * The builds' network (packages/) may reach exactly one host service: the package cache's proxy.
+ * Everything else arriving on its bridge is refused, as on the session bridges.
+ */
+export function allowOnlyTheProxyFromPackageBridge(bridge: string, port: number): string | undefined {
+  const accept = ['INPUT', '-i', bridge, '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT'];
+  const reject = ['INPUT', '-i', bridge, '-m', 'conntrack', '--ctstate', 'NEW', '-j', 'REJECT'];
+  const present = (rule: string[]) => {
+    try {
+      execFileSync('iptables', ['-C', ...rule], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    if (present(accept) && present(reject)) return undefined;
+    // Both go in afresh, in reverse, so the accept rule ends up above the reject rule.
+    for (const rule of [accept, reject]) while (present(rule)) execFileSync('iptables', ['-D', ...rule], { stdio: 'ignore' });
+    for (const rule of [reject, accept]) execFileSync('iptables', ['-I', ...rule], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return undefined;
+  } catch (error) {
+    const detail = (error as { stderr?: Buffer }).stderr?.toString().trim() || (error as Error).message;
+    return `builds can reach services on this host besides the package cache, because the iptables rules that stop them could not be added (${detail})`;
+  }
+}

@@ -7,6 +7,8 @@ import { catalogue, imageReferences, primaryReference, sourceOutline } from '../
 import { catalogueTable } from '../../sandbox-server/cli/images.ts';
 import { catalogueJsonSchemaText, renderCatalogueDoc } from '../../sandbox-server/images/catalogue-docs.ts';
 import { readFileSync } from 'node:fs';
+import { NPM_CACHE_URL, PYPI_CACHE_HOST, PYPI_CACHE_INDEX } from '../../sandbox-server/packages/cache-hosts.ts';
+import { findCatalogueImage } from '../../sandbox-server/images/catalogue.ts';
 
 const REDIS_STAND_IN = `
   - repository: redis
@@ -58,6 +60,17 @@ describe("the catalogue's documentation", () => {
     expect(renderCatalogueDoc(doc)).toBe(doc);
     expect(readFileSync(new URL('../../catalogue.schema.json', import.meta.url), 'utf8')).toBe(catalogueJsonSchemaText());
     expect(readFileSync(new URL('../../catalogue.yml', import.meta.url), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./catalogue.schema.json');
+  });
+});
+
+describe('the python and node stand-ins', () => {
+  it("send pip and npm to the class package cache's names", () => {
+    const files = (repository: string, tag: string) => {
+      const recipe = findCatalogueImage(repository, tag)?.standIn;
+      return recipe?.kind === 'dockerfile' ? (recipe.files ?? {}) : {};
+    };
+    expect(files('python', '3.11-slim')['pip.conf']).toContain(`index-url = ${PYPI_CACHE_INDEX}\ntrusted-host = ${PYPI_CACHE_HOST}\n`);
+    expect(files('node', '18-slim').npmrc).toContain(`registry=${NPM_CACHE_URL}\n`);
   });
 });
 

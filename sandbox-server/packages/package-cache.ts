@@ -1,0 +1,205 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { ensureHostPackages } from '../engine/host-packages.ts';
+import { allowOnlyTheProxyFromPackageBridge } from '../scope/host-firewall.ts';
+import { NPM_CACHE_HOST, PROXY_PORT } from './cache-hosts.ts';
+import { npmCacheConfig } from './npm-cache-config.ts';
+import { PROXY_MARKER, proxyConfig, SERVICE_USER } from './proxy-config.ts';
+import type { PackageCacheSettings } from './settings.ts';
+
+export class PackageCacheError extends Error {}
+
+
+interface Options {
+  logDir: string;
+  log: (line: string) => void;
+}
+
+/**
+ * Gets the class package cache serving builds: the builds' internal network, the host rule that
+ * lets that network reach only the proxy, Verdaccio for npm, and nginx as the proxy in front of
+ * everything. Like the class registry it is shared by every Layerlab server on the machine and
+ * outlives them; one already answering with this configuration is kept.
+ */
+export async function ensurePackageCache(docker: Docker, settings: PackageCacheSettings, options: Options): Promise<void> {
+  await ensurePackageNetwork(docker, settings);
+  const refused = allowOnlyTheProxyFromPackageBridge(settings.bridge, PROXY_PORT);
+  if (refused) options.log(`warning: ${refused}`);
+
+  makeTraversable(settings.directory);
+  const npmDir = path.join(settings.directory, 'npm');
+  const proxyDir = path.join(settings.directory, 'proxy');
+  for (const dir of [npmDir, path.join(proxyDir, 'tmp'), path.join(proxyDir, 'cache')]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const npmSocket = path.join(npmDir, 'verdaccio.sock');
+
+  const npmConfig = npmCacheConfig(settings, { directory: npmDir, socket: npmSocket });
+  if (!(await sameConfigAnswering(path.join(npmDir, 'config.yaml'), npmConfig, () => npmCacheAnswers(npmSocket)))) {
+    await startNpmCache(npmDir, npmConfig, npmSocket, options);
+  }
+
+  ensureHostPackages([{ provides: '/usr/sbin/nginx', package: 'nginx' }], options.logDir, options.log);
+  const config = proxyConfig(settings, { directory: proxyDir, npmSocket });
+  if (!(await sameConfigAnswering(path.join(proxyDir, 'nginx.conf'), config, () => proxyAnswers(settings)))) {
+    startProxy(proxyDir, config, options);
+    if (!(await waitFor(() => proxyAnswers(settings), 15_000))) {
+      throw new PackageCacheError(`The package cache's proxy did not answer on ${settings.proxyUrl} within 15 s; see ${path.join(proxyDir, 'error.log')}.`);
+    }
+  }
+  options.log(`class package cache on ${settings.proxyUrl} (npm, PyPI and Debian; cache in ${settings.directory})`);
+}
+
+/** True when the running service was started from exactly this configuration and answers. */
+async function sameConfigAnswering(file: string, config: string, answers: () => Promise<boolean>): Promise<boolean> {
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  return current === config && (await answers());
+}
+
+async function ensurePackageNetwork(docker: Docker, settings: PackageCacheSettings): Promise<void> {
+  const existing = await docker
+    .getNetwork(settings.network)
+    .inspect()
+    .catch(() => undefined);
+  const subnet = existing?.IPAM?.Config?.[0]?.Subnet;
+  if (existing && subnet === settings.subnet && existing.Internal) return;
+  if (existing) await docker.getNetwork(settings.network).remove();
+  await docker
+    .createNetwork({
+      Name: settings.network,
+      Driver: 'bridge',
+      // No route out: the proxy on the gateway is the only thing a build can reach.
+      Internal: true,
+      CheckDuplicate: true,
+      IPAM: { Config: [{ Subnet: settings.subnet, Gateway: settings.gateway }] },
+      Options: {
+        'com.docker.network.bridge.name': settings.bridge,
+        // Builds of different sessions share this network; they must not reach each other.
+        'com.docker.network.bridge.enable_icc': 'false',
+      },
+      Labels: { 'org.layerlab.package-cache': 'true' },
+    })
+    .catch(async (error: unknown) => {
+      // Another server created it at the same moment.
+      if (!(await docker.getNetwork(settings.network).inspect().catch(() => undefined))) throw error;
+    });
+}
+
+async function startNpmCache(directory: string, config: string, socket: string, options: Options): Promise<void> {
+  stopFromPidFile(path.join(directory, 'verdaccio.pid'));
+  writeFileSync(path.join(directory, 'config.yaml'), config);
+  rmSync(socket, { force: true });
+  // Its package exports no bin path, so the file is found beside its package.json.
+  const entry = path.join(path.dirname(createRequire(import.meta.url).resolve('verdaccio/package.json')), 'bin', 'verdaccio');
+  const logFile = path.join(directory, 'verdaccio.log');
+  const fd = openSync(logFile, 'a');
+  const user = serviceUser();
+  // It runs as the proxy's unprivileged user, which alone may use its socket and storage.
+  if (user) spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, directory], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [entry, '--config', path.join(directory, 'config.yaml')], {
+    detached: true,
+    ...(user ?? {}),
+    stdio: ['ignore', fd, fd],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  closeSync(fd);
+  child.unref();
+  writeFileSync(path.join(directory, 'verdaccio.pid'), `${child.pid}\n`);
+  if (!(await waitFor(() => npmCacheAnswers(socket), 30_000))) {
+    throw new PackageCacheError(`The npm cache (Verdaccio) did not answer within 30 s; see ${logFile}.`);
+  }
+  options.log(`started the npm cache (Verdaccio, log: ${logFile})`);
+}
+
+function startProxy(directory: string, config: string, options: Options): void {
+  const conf = path.join(directory, 'nginx.conf');
+  const pidFile = path.join(directory, 'nginx.pid');
+  // A proxy this project started from an older configuration is replaced; anyone else's nginx is left alone.
+  if (existsSync(conf) && readFileSync(conf, 'utf8').startsWith(PROXY_MARKER)) stopFromPidFile(pidFile);
+  writeFileSync(conf, config);
+  spawnSync('chown', ['-R', `${SERVICE_USER}:${SERVICE_USER}`, path.join(directory, 'cache'), path.join(directory, 'tmp')], { stdio: 'ignore' });
+  const started = spawnSync('/usr/sbin/nginx', ['-c', conf, '-p', directory, '-e', path.join(directory, 'error.log')], { encoding: 'utf8', timeout: 20_000 });
+  if (started.status !== 0) {
+    throw new PackageCacheError(`The package cache's proxy (nginx) would not start: ${(started.stderr || started.stdout).trim().split('\n').at(-1)}`);
+  }
+  options.log(`started the package cache's proxy (nginx, logs in ${directory})`);
+}
+
+/**
+ * The cache's services run unprivileged, so they must be able to pass through the folder above
+ * the cache. Layerlab's own folder (`/var/lib/layerlab`, made private for the class registry) gets
+ * search permission only, which lists nothing; the registry's folder inside stays private.
+ */
+function makeTraversable(directory: string): void {
+  mkdirSync(directory, { recursive: true, mode: 0o755 });
+  const parent = path.dirname(directory);
+  if (path.basename(parent) !== 'layerlab') return;
+  const mode = statSync(parent).mode & 0o777;
+  if ((mode & 0o001) === 0) chmodSync(parent, mode | 0o011);
+}
+
+/** www-data, when the server runs as root; otherwise the server's own user. */
+function serviceUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(spawnSync('id', ['-u', SERVICE_USER], { encoding: 'utf8' }).stdout);
+  const gid = Number(spawnSync('id', ['-g', SERVICE_USER], { encoding: 'utf8' }).stdout);
+  return Number.isInteger(uid) && uid > 0 && Number.isInteger(gid) ? { uid, gid } : undefined;
+}
+
+function stopFromPidFile(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    spawnSync('sleep', ['0.1']);
+  }
+}
+
+function npmCacheAnswers(socket: string): Promise<boolean> {
+  return answers({ socketPath: socket, path: '/-/ping' });
+}
+
+function proxyAnswers(settings: PackageCacheSettings): Promise<boolean> {
+  // An absolute-form request, as a build's package manager sends it through the proxy.
+  return answers({ host: settings.gateway, port: PROXY_PORT, path: `http://${NPM_CACHE_HOST}/-/ping`, headers: { Host: NPM_CACHE_HOST } });
+}
+
+function answers(request: http.RequestOptions): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sent = http.get({ ...request, timeout: 3000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    });
+    sent.on('timeout', () => sent.destroy());
+    sent.on('error', () => resolve(false));
+  });
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+/** Stops a cache's proxy and npm cache and removes its network (tests and `LAYERLAB_PACKAGE_CACHE=off` operators tidying up). */
+export async function stopPackageCache(docker: Docker, settings: PackageCacheSettings): Promise<void> {
+  stopFromPidFile(path.join(settings.directory, 'proxy', 'nginx.pid'));
+  stopFromPidFile(path.join(settings.directory, 'npm', 'verdaccio.pid'));
+  await docker.getNetwork(settings.network).remove().catch(() => {});
+}
