@@ -74,7 +74,7 @@ async function importArchive({ engine, engineSocket, policy, query, request, hol
 }
 
 function progress(response: ServerResponse, lines: object[]): void {
-  response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
+  if (!response.headersSent) response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
   for (const line of lines) response.write(`${JSON.stringify(line)}\r\n`);
   response.end();
 }
@@ -105,7 +105,21 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
         );
       }
       const present = await engine.hasImage(ref);
-      const id = present ? (await engine.docker.getImage(engine.namespace.imageTag(ref)).inspect()).Id : await engine.pullFromCatalogue(ref);
+      // A catalogue image made on first use can take a minute: say so before the wait, as a status line.
+      const status = (line: string) => {
+        if (!response.headersSent) response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
+        response.write(`${JSON.stringify({ status: line })}\r\n`);
+      };
+      let id: string;
+      try {
+        id = present ? (await engine.docker.getImage(engine.namespace.imageTag(ref)).inspect()).Id : await engine.pullFromCatalogue(ref, status);
+      } catch (error) {
+        if (!response.headersSent) throw error;
+        // Past the first status line, a failure is the stream's last event, as the engine reports one.
+        const message = `${formatReference(ref)} could not be made: ${(error as Error).message}`;
+        response.end(`${JSON.stringify({ errorDetail: { message }, error: message })}\r\n`);
+        return { streamed: true };
+      }
       const display = formatReference(ref);
       progress(response, [
         { status: `Pulling from ${ref.path.includes('/') ? ref.path : `library/${ref.path}`}`, id: ref.tag ?? 'latest' },

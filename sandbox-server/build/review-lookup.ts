@@ -7,11 +7,21 @@ import type { BaseImage, BaseImageLookup } from '../policy/dockerfile-review.ts'
 import { formatReference } from '../scope/reference.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 
+export interface BaseImageOptions {
+  /** Makes a catalogue image the engine lacks (one prepared on first use) before the build pins it. */
+  prepare?: (tag: string) => Promise<void>;
+}
+
 /**
  * The base images a session may build FROM, as the Dockerfile review asks for them. The build and
  * the editor's markers share it, so a FROM the editor accepts is one the build accepts.
  */
-export async function sessionBaseImages(engine: ScopedEngine, docker: Docker, policy: SandboxPolicy): Promise<BaseImageLookup> {
+export async function sessionBaseImages(
+  engine: ScopedEngine,
+  docker: Docker,
+  policy: SandboxPolicy,
+  options: BaseImageOptions = {},
+): Promise<BaseImageLookup> {
   const images = await engine.images();
   // A "pulled" catalogue image is the catalogue's, not the learner's: it follows the lesson's
   // base-image list like any catalogue name, and is listed once.
@@ -21,7 +31,14 @@ export async function sessionBaseImages(engine: ScopedEngine, docker: Docker, po
     own: async (ref) => (ownTags.has(formatReference(ref)) ? baseImage(docker, engine.namespace.imageTag(ref)) : undefined),
     catalogue: async (ref) => {
       const tag = engine.catalogueTag(ref);
-      return tag !== undefined && allowsBaseImage(policy, ref) ? baseImage(docker, tag) : undefined;
+      if (tag === undefined || !allowsBaseImage(policy, ref)) return undefined;
+      const found = await baseImage(docker, tag);
+      if (found) return found;
+      // A catalogue image prepared on first use is not made yet: a build makes it now, and the
+      // editor's review accepts the name without its config (it has nothing to pin).
+      if (!options.prepare) return { id: tag, env: [], workingDir: '', onBuild: [] };
+      await options.prepare(tag);
+      return baseImage(docker, tag);
     },
     available: () => [...availableBaseImages(policy), ...[...ownTags].map((tag) => `${tag} (yours)`)],
   };

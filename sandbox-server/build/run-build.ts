@@ -5,6 +5,7 @@ import { eventError, readEngineStream } from '../engine/engine-streams.ts';
 import { daemonError, engineMessage } from '../engine/errors.ts';
 import { reviewDockerfile, shownProblems, type DockerfileReview } from '../policy/dockerfile-review.ts';
 import { sessionBaseImages } from './review-lookup.ts';
+import { ensureCatalogueImage } from '../images/ensure.ts';
 import { formatReference, type ImageReference } from '../scope/reference.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import { checkWorkspace, WorkspaceError, type WorkspaceFiles } from '../sessions/workspace.ts';
@@ -91,7 +92,9 @@ export async function runBuild(
   }
 
   const review = await reviewDockerfile(dockerfile, {
-    lookup: await sessionBaseImages(engine, deps.docker, policy),
+    lookup: await sessionBaseImages(engine, deps.docker, policy, {
+      prepare: (tag) => ensureCatalogueImage(deps.docker, tag, (line) => output.err(`${line}\n`)),
+    }),
     contextHasArchive: holdsArchive(files),
     buildArgs: request.buildArgs,
   });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { images } from './images.ts';
+import { buildCatalogue, listCatalogue } from './images.ts';
 import { checkLessons, newLesson } from './lessons.ts';
 import { serve } from './serve.ts';
 import { runShell } from './shell.ts';
@@ -13,7 +13,9 @@ Commands:
                                           Astro's dev server (npm run dev)
   shell [--server URL] [--lesson ID] [--files DIR]
                                           A learner terminal from your shell; one command per line when piped
-  images [--force] [--no-pull]            Make the base-image catalogue present
+  images                                  The base-image catalogue: each image's size, source and whether it is present
+  images build [NAME...] [--all] [--force] [--no-pull]
+                                          Make catalogue images present (no NAME: those prepared at start; --all: every one)
   lessons check [ID...]                   Prove on the real engine that each lesson's solution passes its checks
   lessons new SLUG                        Write a new lesson folder (lesson.mdx, files/, solution/) to start from
 
@@ -40,8 +42,23 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     case 'images': {
-      const { values } = parseArgs({ args: rest, options: { force: { type: 'boolean' }, 'no-pull': { type: 'boolean' } } });
-      return images({ force: values.force ?? false, pull: !(values['no-pull'] ?? false) && (readEnvironment(process.env).LAYERLAB_PULL ?? true) });
+      const [action, ...args] = rest;
+      if (action === undefined) return listCatalogue();
+      if (action !== 'build') {
+        process.stderr.write('Usage: layerlab images | layerlab images build [NAME...] [--all] [--force] [--no-pull]\n');
+        return 2;
+      }
+      const { values, positionals } = parseArgs({
+        args,
+        allowPositionals: true,
+        options: { all: { type: 'boolean' }, force: { type: 'boolean' }, 'no-pull': { type: 'boolean' } },
+      });
+      return buildCatalogue({
+        names: positionals,
+        all: values.all ?? false,
+        force: values.force ?? false,
+        pull: !(values['no-pull'] ?? false) && (readEnvironment(process.env).LAYERLAB_PULL ?? true),
+      });
     }
     case 'lessons': {
       const [action, ...args] = rest;

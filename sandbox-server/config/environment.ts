@@ -131,6 +131,7 @@ export const ENVIRONMENT = z.object({
   LAYERLAB_REGISTRY_PORT: server(port, { text: '5000' }, 'Port of the class registry (Debian\'s `docker-registry`, started with the server on 127.0.0.1) that `docker push` and `docker pull` use; learners call it `localhost:5000` whatever the port'),
   LAYERLAB_REGISTRY_DIR: server(z.string(), { computed: '`/var/lib/layerlab/registry` (as root)' }, "The class registry's layers, config and login, shared by every Layerlab server on the machine"),
   LAYERLAB_NETWORK_POOL: server(z.string(), { text: '10.200.0.0/16' }, 'Address pool session networks take their /28 subnets from'),
+  LAYERLAB_CATALOGUE: server(z.string(), { computed: '(none)' }, "An operator's catalogue file (YAML, like `catalogue.yml`) whose base images are added to the shipped ones; an entry replaces every shipped entry it shares a repository:tag with (docs/catalogue.md)"),
   LAYERLAB_CACHE_DIR: server(z.string(), { computed: '`.layerlab/cache`' }, 'Where slow-to-make inputs (the stand-ins\' root filesystems) are kept between runs'),
   LAYERLAB_DEBIAN_MIRROR: server(z.string().url('is not a URL like http://deb.debian.org/debian'), { computed: "the host's apt sources" }, 'The Debian mirror the stand-in images are built from'),
   LAYERLAB_PACKAGE_CACHE: server(

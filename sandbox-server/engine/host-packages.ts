@@ -19,7 +19,12 @@ export interface HostNeed {
 export function canInstallPackages(): boolean {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
   try {
-    return /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(readFileSync('/etc/os-release', 'utf8'));
+    // ID=debian, or ID_LIKE="ubuntu debian" on a derivative.
+    return readFileSync('/etc/os-release', 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('ID=') || line.startsWith('ID_LIKE='))
+      .flatMap((line) => line.slice(line.indexOf('=') + 1).replaceAll('"', '').split(' '))
+      .some((name) => name === 'debian' || name === 'ubuntu');
   } catch {
     return false;
   }

@@ -85,7 +85,8 @@ export async function buildImage(docker: Docker, context: NodeJS.ReadableStream,
 export function contextTar(files: Record<string, string>): NodeJS.ReadableStream {
   const pack = tar.pack();
   for (const [name, content] of Object.entries(files)) {
-    pack.entry({ name, type: 'file', mode: 0o644, mtime: new Date(0) }, content);
+    // A script (one starting with #!) is executable, so a recipe can COPY an entrypoint.
+    pack.entry({ name, type: 'file', mode: content.startsWith('#!') ? 0o755 : 0o644, mtime: new Date(0) }, content);
   }
   pack.finalize();
   // tar-stream packs are streamx streams; dockerode pipes Node streams.

@@ -1,15 +1,18 @@
 import type Docker from 'dockerode';
 import { layerlabCacheDir } from './cache-dir.ts';
 import {
-  CATALOGUE,
+  catalogue,
   catalogueReferences,
+  findCatalogueImage,
   imageReferences,
   primaryReference,
   standInBase,
+  startImages,
   type CatalogueImage,
+  type StandInImage,
 } from './catalogue.ts';
 import { tagImage } from './engine-images.ts';
-import { pullImage } from './pull.ts';
+import { CATALOGUE_PULL_TIMEOUT_MS, pullImage } from './pull.ts';
 import { recipeHash } from './recipe-hash.ts';
 import { buildStandIn, STAND_IN_LABELS } from './stand-ins.ts';
 import { ensureHostPackages, type HostNeed } from '../engine/host-packages.ts';
@@ -30,7 +33,10 @@ export interface EnsureOptions {
   pull?: boolean;
   /** Make every selected image again, even if present, and ignore cached inputs. */
   force?: boolean;
-  /** Repositories ('node') or references ('nginx:latest') to ensure; their bases come along if needed. */
+  /**
+   * Repositories ('node') or references ('nginx:latest') to ensure; their bases come along if
+   * needed. Default: the images whose `prepare` is `start`.
+   */
   only?: string[];
   log?: (line: string) => void;
   /** Default: LAYERLAB_CACHE_DIR, or <repo>/.layerlab/cache. */
@@ -38,7 +44,7 @@ export interface EnsureOptions {
 }
 
 /** What the engine holds under an image's primary reference. */
-type ImageState =
+export type ImageState =
   | { kind: 'missing' }
   /** A stand-in built from the current recipe. */
   | { kind: 'current'; id: string }
@@ -49,11 +55,12 @@ type ImageState =
   /** Neither ours nor pulled (say, something else tagged with the name); it is replaced. */
   | { kind: 'foreign'; id: string };
 
-interface ListedImage {
+export interface ListedImage {
   Id: string;
   RepoTags?: string[] | null;
   Labels?: Record<string, string> | null;
   RepoDigests?: string[] | null;
+  Size?: number;
 }
 
 // Calls in one process run one after the other: two builds of the same stand-in would race
@@ -61,7 +68,7 @@ interface ListedImage {
 let previousCall: Promise<unknown> = Promise.resolve();
 
 /**
- * Makes every catalogue image present: leaves alone what is already there (a stand-in with the
+ * Makes catalogue images present (by default those prepared at start): leaves alone what is already there (a stand-in with the
  * current recipe, or a pulled image), pulls what a registry has, and builds a stand-in for the
  * rest, bases first. Once one pull fails, the registry is taken as unreachable for the rest of
  * the call. On a machine that has everything it costs one image listing.
@@ -95,7 +102,7 @@ async function ensureSerially(docker: Docker, selected: readonly CatalogueImage[
   let registryMayAnswer = options.pull ?? readEnvironment(process.env).LAYERLAB_PULL ?? true;
 
   const listed = await listImages(docker, [...catalogueReferences(), ...selected.flatMap(imageReferences)]);
-  const width = Math.max(...[...CATALOGUE, ...selected].map((image) => primaryReference(image).length)) + 2;
+  const width = Math.max(...[...catalogue(), ...selected].map((image) => primaryReference(image).length)) + 2;
   const say = (reference: string, text: string) => log(`${reference.padEnd(width)}${text}`);
   const reports: EnsureReport[] = [];
   const visited = new Set<CatalogueImage>();
@@ -116,6 +123,20 @@ async function ensureSerially(docker: Docker, selected: readonly CatalogueImage[
       await tagMissingAliases(docker, image, state.id, listed);
       report('present');
       say(reference, state.kind === 'pulled' ? 'present (pulled)' : 'present');
+      return;
+    }
+
+    if (image.pull !== undefined) {
+      // The operator named this registry or mirror: there is no stand-in to fall back to.
+      say(reference, `pulling ${image.pull}…`);
+      try {
+        await pullImage(docker, image.pull, CATALOGUE_PULL_TIMEOUT_MS);
+        const { Id } = await docker.getImage(image.pull).inspect();
+        for (const alias of imageReferences(image)) await tagImage(docker, Id, alias);
+      } catch (error) {
+        throw new Error(`${reference}: ${(error as Error).message}`, { cause: error });
+      }
+      say(reference, `pulled from ${image.pull} in ${report('pulled').toFixed(1)} s`);
       return;
     }
 
@@ -159,6 +180,38 @@ async function ensureSerially(docker: Docker, selected: readonly CatalogueImage[
   return reports;
 }
 
+/**
+ * Makes one catalogue image present if the engine lacks it, for a learner's first pull, run or
+ * build FROM an image prepared on first use. `progress` hears a line before a slow build starts and
+ * one when it is done (for the learner); `log` hears the ensure's own lines (for the operator).
+ * Present images cost one inspect, and never wait for another build.
+ */
+export async function ensureCatalogueImage(
+  docker: Docker,
+  reference: string,
+  progress: (line: string) => void = () => {},
+  log: (line: string) => void = () => {},
+): Promise<void> {
+  try {
+    await docker.getImage(reference).inspect();
+    return;
+  } catch {
+    // Missing (or unreadable): ensure it below, which says what went wrong if it can't.
+  }
+  const colon = reference.lastIndexOf(':');
+  const image = findCatalogueImage(reference.slice(0, colon), reference.slice(colon + 1));
+  if (!image) throw new Error(`${reference} is not in the image catalogue`);
+  progress(
+    image.standIn
+      ? `${reference} is not built yet: building it now from its recipe (${image.standIn.outline}); this takes a minute or two, once`
+      : `${reference} is not here yet: pulling it from ${image.pull}`,
+  );
+  const started = performance.now();
+  const reports = await ensureCatalogue(docker, { only: [reference], log });
+  const made = reports.some((report) => report.action !== 'present');
+  progress(`${reference} is ready${made ? ` (${((performance.now() - started) / 1000).toFixed(0)} s)` : ''}`);
+}
+
 /** The machine's own packages a recipe builds from. */
 function hostNeeds(recipe: StandInRecipe): HostNeed[] {
   if (recipe.kind === 'busybox-static') return [{ provides: recipe.binary, package: 'busybox-static' }];
@@ -167,7 +220,7 @@ function hostNeeds(recipe: StandInRecipe): HostNeed[] {
 }
 
 /** One engine call for the whole catalogue, so a warm check costs milliseconds. */
-async function listImages(docker: Docker, references: string[]): Promise<Map<string, ListedImage>> {
+export async function listImages(docker: Docker, references: string[]): Promise<Map<string, ListedImage>> {
   const images = (await docker.listImages({ filters: { reference: [...new Set(references)] } })) as ListedImage[];
   const byReference = new Map<string, ListedImage>();
   for (const image of images) {
@@ -176,7 +229,7 @@ async function listImages(docker: Docker, references: string[]): Promise<Map<str
   return byReference;
 }
 
-function imageState(image: CatalogueImage, listed: Map<string, ListedImage>): ImageState {
+export function imageState(image: CatalogueImage, listed: Map<string, ListedImage>): ImageState {
   const found = listed.get(primaryReference(image));
   if (!found) return { kind: 'missing' };
   const labels = found.Labels ?? {};
@@ -229,15 +282,15 @@ async function removeReplacedStandIns(
 }
 
 function selectImages(only: string[] | undefined): CatalogueImage[] {
-  if (!only) return [...CATALOGUE];
+  if (!only) return startImages();
   const selected = new Set<CatalogueImage>();
   for (const name of only) {
-    const image = CATALOGUE.find((candidate) => candidate.repository === name || imageReferences(candidate).includes(name));
+    const image = catalogue().find((candidate) => candidate.repository === name || imageReferences(candidate).includes(name));
     if (!image) throw new Error(`${name} is not in the image catalogue (it has ${catalogueReferences().join(', ')})`);
     selected.add(image);
   }
   // Catalogue order, so the reports read the same whatever order `only` used.
-  return CATALOGUE.filter((image) => selected.has(image));
+  return catalogue().filter((image) => selected.has(image));
 }
 
 function oneLine(text: string): string {

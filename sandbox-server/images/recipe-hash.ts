@@ -16,11 +16,11 @@ export function recipeHash(image: CatalogueImage): string {
   const base = standInBase(image);
   return createHash('sha256')
     .update(
-      JSON.stringify({
-        revision: STAND_IN_BUILDER_REVISION,
-        recipe: image.standIn,
-        base: base ? recipeHash(base) : null,
-      }),
+      JSON.stringify(
+        image.standIn
+          ? { revision: STAND_IN_BUILDER_REVISION, recipe: image.standIn, base: base ? recipeHash(base) : null }
+          : { pull: image.pull },
+      ),
     )
     .digest('hex')
     .slice(0, 12);

@@ -65,7 +65,7 @@ export interface DockerfileRecipe extends VersionCheck {
   /** The catalogue reference the Dockerfile starts FROM; it is made present first. */
   from: string;
   dockerfile: string;
-  /** Other files of the build context (name → content). */
+  /** Other files of the build context (name → content); a script (starting with #!) is executable. */
   files?: Record<string, string>;
 }
 

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { createReadStream } from 'node:fs';
 import { busyboxRootfsTar } from './busybox-rootfs.ts';
-import { imageReferences, primaryReference, type CatalogueImage } from './catalogue.ts';
+import { imageReferences, primaryReference, type StandInImage } from './catalogue.ts';
 import { debianRootfsTarball } from './debian-rootfs.ts';
 import { buildImage, contextTar, importRootfs, tagImage } from './engine-images.ts';
 import { probeVersions } from './probe.ts';
@@ -37,7 +37,7 @@ export interface BuiltStandIn {
  */
 export async function buildStandIn(
   docker: Docker,
-  image: CatalogueImage,
+  image: StandInImage,
   options: StandInBuildOptions,
 ): Promise<BuiltStandIn> {
   const recipe = image.standIn;
@@ -87,7 +87,7 @@ async function buildUnlabelled(docker: Docker, recipe: StandInRecipe, options: S
   }
 }
 
-function standInLabels(image: CatalogueImage, versions: Record<string, string>, version: string): Record<string, string> {
+function standInLabels(image: StandInImage, versions: Record<string, string>, version: string): Record<string, string> {
   const source = image.standIn.source.replace(/\{(\w+)\}/g, (placeholder, name: string) => versions[name] ?? placeholder);
   return {
     [STAND_IN_LABELS.standIn]: 'true',

@@ -4,6 +4,7 @@ import type { SandboxContext } from '../context.ts';
 import { removeNamespace } from '../sessions/teardown.ts';
 import { filesFromObject, type WorkspaceFiles } from '../sessions/workspace.ts';
 import { HeadlessTerminal, type HeadlessResult } from '../terminal/headless.ts';
+import { catalogueProblems } from './catalogue-needs.ts';
 import { solutionFiles, type Lesson } from './library.ts';
 
 export interface VariantRun {
@@ -48,7 +49,7 @@ async function runVariant(context: SandboxContext, lesson: Lesson, files: Worksp
  * check, and its starter (files/ alone) does not already pass them all (a lesson the learner has finished before starting teaches nothing).
  */
 export async function verifyLesson(context: SandboxContext, lesson: Lesson): Promise<LessonVerdict> {
-  const problems: string[] = [];
+  const problems: string[] = catalogueProblems(lesson);
   if (lesson.frontmatter.checks.length === 0) problems.push('it has no checks, so nothing proves the learner did the task');
   const solution = await runVariant(context, lesson, solutionFiles(lesson));
   for (const result of solution.results.filter((check) => !check.passed)) {

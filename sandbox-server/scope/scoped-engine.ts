@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import type { ContainerInfo, ImageInfo, VolumeInspectInfo } from 'dockerode';
 import { engineMessage, isConflict, isNotFound } from '../engine/errors.ts';
 import { catalogueReferences, findCatalogueImage } from '../images/catalogue.ts';
+import { ensureCatalogueImage } from '../images/ensure.ts';
 import { decodePorts, type PublishedPort } from '../policy/container-template.ts';
 import { sessionBridgeName } from './host-firewall.ts';
 import { subnetsFor, type Pool } from './network-pool.ts';
@@ -148,9 +149,11 @@ export class ScopedEngine {
    * Images carry no labels, so the session's network goes first: it is what tells every server's
    * reaper that the namespace's image tags belong to a live session.
    */
-  async pullFromCatalogue(ref: ImageReference): Promise<string> {
+  async pullFromCatalogue(ref: ImageReference, progress?: (line: string) => void): Promise<string> {
     const source = this.catalogueTag(ref);
     if (!source) throw new Error(`${formatReference(ref)} is not in the catalogue`);
+    // An image prepared on first use is made now (the call costs one inspect when it is there).
+    await ensureCatalogueImage(this.docker, source, progress);
     await this.ensureNetwork();
     const target = this.namespace.imageTag(ref);
     const colon = target.lastIndexOf(':');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { CatalogueImage } from '../images/catalogue.ts';
+import type { StandInImage } from '../images/catalogue.ts';
 
 /**
  * The image every session's workbench runs: a real bash with the real Docker CLI and Compose,
@@ -64,10 +64,11 @@ WORKDIR ${WORKBENCH_WORKSPACE}
 CMD ["bash", "-l"]
 `;
 
-export const WORKBENCH_IMAGE: CatalogueImage = {
+export const WORKBENCH_IMAGE: StandInImage = {
   repository: 'layerlab-workbench',
   tags: ['latest'],
   summary: "A learner's workbench: bash, the Docker CLI and Compose, curl, nano and vim-tiny, on Debian bookworm",
+  prepare: 'start',
   standIn: {
     kind: 'dockerfile',
     from: 'debian:bookworm-slim',

@@ -3,13 +3,14 @@ import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CATALOGUE,
+  catalogue,
   catalogueReferences,
   findCatalogueImage,
   imageReferences,
   primaryReference,
   standInBase,
   type CatalogueImage,
+  type StandInImage,
 } from '../../sandbox-server/images/catalogue.ts';
 import { applySlimRules, DEBIAN_SLIM_RULES } from '../../sandbox-server/images/debian-slim.ts';
 import {
@@ -66,7 +67,7 @@ describe('the catalogue', () => {
   });
 
   it('gives every image a one-sentence summary', () => {
-    for (const image of CATALOGUE) {
+    for (const image of catalogue()) {
       expect(image.summary.length, primaryReference(image)).toBeGreaterThan(10);
       expect(image.summary, primaryReference(image)).not.toMatch(/\.\s+\S/);
     }
@@ -75,7 +76,8 @@ describe('the catalogue', () => {
 
 describe('stand-in recipes', () => {
   it('state in every versioned tag the version the recipe claims', () => {
-    for (const image of CATALOGUE) {
+    for (const image of catalogue()) {
+      if (!image.standIn) continue;
       for (const tag of image.tags.filter((tag) => /^\d/.test(tag))) {
         expect(tag.startsWith(image.standIn.claims), `${image.repository}:${tag}`).toBe(true);
         expect(/^[-.]|^$/.test(tag.slice(image.standIn.claims.length)), `${image.repository}:${tag}`).toBe(true);
@@ -84,17 +86,18 @@ describe('stand-in recipes', () => {
   });
 
   it('build Dockerfile stand-ins FROM a catalogue image that comes earlier', () => {
-    for (const image of CATALOGUE) {
-      if (image.standIn.kind !== 'dockerfile') continue;
+    for (const image of catalogue()) {
+      if (image.standIn?.kind !== 'dockerfile') continue;
       expect(image.standIn.dockerfile.split('\n')[0]).toBe(`FROM ${image.standIn.from}`);
       const base = standInBase(image);
       expect(base).toBeDefined();
-      expect(CATALOGUE.indexOf(base as CatalogueImage)).toBeLessThan(CATALOGUE.indexOf(image));
+      expect(catalogue().indexOf(base as CatalogueImage)).toBeLessThan(catalogue().indexOf(image));
     }
   });
 
   it('name a probe for every placeholder of the source sentence', () => {
-    for (const image of CATALOGUE) {
+    for (const image of catalogue()) {
+      if (!image.standIn) continue;
       const names = image.standIn.probes.map((probe) => probe.name);
       const placeholders = [...image.standIn.source.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
       expect(placeholders.length, primaryReference(image)).toBeGreaterThan(0);
@@ -110,9 +113,15 @@ describe('stand-in recipes', () => {
       'node:18-slim': 'v18.20.4',
       'nginx:1.22': 'nginx version: nginx/1.22.1',
       'debian:bookworm-slim': '12.11',
+      'python:3.11': 'Python 3.11.2',
+      'node:18': 'v18.20.4',
+      'golang:1.19': 'go version go1.19.8 linux/amd64',
+      'redis:7.0': 'Redis server v=7.0.15 sha=00000000:0 malloc=jemalloc-5.3.0 bits=64 build=ae4d7c971a948f0',
+      'postgres:15': 'postgres (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)',
     };
-    for (const image of CATALOGUE) {
+    for (const image of catalogue()) {
       const printed = sample[primaryReference(image)];
+      if (!image.standIn) continue;
       const first = image.standIn.probes[0];
       if (!printed || !first) continue;
       const version = new RegExp(first.pattern, 'm').exec(printed)?.[1];
@@ -128,17 +137,17 @@ describe('stand-in recipes', () => {
   });
 
   it('hash each recipe to a short, stable, distinct label', () => {
-    const hashes = CATALOGUE.map(recipeHash);
+    const hashes = catalogue().map(recipeHash);
     for (const hash of hashes) expect(hash).toMatch(/^[0-9a-f]{12}$/);
     expect(new Set(hashes).size).toBe(hashes.length);
-    expect(CATALOGUE.map(recipeHash)).toEqual(hashes);
+    expect(catalogue().map(recipeHash)).toEqual(hashes);
   });
 
   it('change the hash when the recipe changes, but not when only tags or summary do', () => {
-    const node = findCatalogueImage('node', '18-slim') as CatalogueImage;
+    const node = findCatalogueImage('node', '18-slim') as StandInImage;
     const retagged = { ...node, tags: [...node.tags, 'hydrogen-slim'], summary: 'Another sentence.' };
     expect(recipeHash(retagged)).toBe(recipeHash(node));
-    if (node.standIn.kind !== 'dockerfile') throw new Error('node is expected to be a Dockerfile stand-in');
+    if (node.standIn?.kind !== 'dockerfile') throw new Error('node is expected to be a Dockerfile stand-in');
     const changed = { ...node, standIn: { ...node.standIn, dockerfile: `${node.standIn.dockerfile}ENV X=1\n` } };
     expect(recipeHash(changed)).not.toBe(recipeHash(node));
   });

@@ -15,7 +15,8 @@ const ROOT = path.resolve('sandbox-server');
 
 /** RegExps made at run time, and why what they are made from is not a learner's. */
 const BUILT_AT_RUN_TIME: Record<string, string> = {
-  'images/probe.ts': "the catalogue's own version patterns, fixed in code",
+  'images/catalogue-schema.ts': "an operator's version pattern, compiled once to check it (catalogue.yml or the LAYERLAB_CATALOGUE file)",
+  'images/probe.ts': "the catalogue's version patterns (catalogue.yml or the operator's file), matched against the output of the image the recipe built",
 };
 
 function sources(dir: string): string[] {
