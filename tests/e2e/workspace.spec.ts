@@ -43,7 +43,7 @@ test('tabs, Solve and Reset, with a confirmation each', async ({ page }) => {
   const lines = lesson.editor.locator('.view-lines');
 
   await page.getByRole('tab', { name: 'server.js' }).click();
-  await expect(lines).toContainText("res.end('Hello, Docker!");
+  await expect(lines).toContainText("send('Hello, Docker!");
   await page.getByRole('tab', { name: 'Dockerfile' }).click();
   await expect(lines).toContainText('TODO 1');
 

@@ -1,23 +1,19 @@
-"""A tiny web app that uses only Python's standard library."""
+"""A small web app, written with Flask."""
 import platform
 import socket
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
-PORT = 5000
+from flask import Flask
 
-
-class Hello(BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = (
-            f"Hello from Python {platform.python_version()}, "
-            f"in the container {socket.gethostname()}!\n"
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+app = Flask(__name__)
 
 
-print(f"Listening on port {PORT}", flush=True)
-HTTPServer(("", PORT), Hello).serve_forever()
+@app.route("/")
+def hello():
+    text = f"Hello from Python {platform.python_version()} and Flask, in the container {socket.gethostname()}!\n"
+    return text, 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+if __name__ == "__main__":
+    # 0.0.0.0: every address the container has. Flask's default, 127.0.0.1, is the container's
+    # own loopback, which a published port never reaches.
+    app.run(host="0.0.0.0", port=5000)
