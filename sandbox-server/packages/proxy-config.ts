@@ -22,10 +22,9 @@ export interface ProxyPaths {
 
 /**
  * nginx as the builds' only way out. Build steps resolve the cache's names to the gateway, where
- * port 80 is turned to this one, so nginx picks the server by the request's host:
- * the npm cache's name goes to Verdaccio, the PyPI cache's name to the configured indexes, and
- * Debian's mirrors to themselves, each response kept in one cache. Every other host, and every
- * CONNECT (HTTPS through a proxy), is refused, so nothing reaches the network unnamed.
+ * port 80 is turned to this one, so nginx picks the server by the request's host: the npm cache's
+ * name goes to Verdaccio, the PyPI cache's name to the configured indexes, and Debian's mirrors to
+ * themselves, each response kept in one cache. A request for any other host is refused.
  */
 export function proxyConfig(settings: PackageCacheSettings, paths: ProxyPaths): string {
   const listen = `${settings.gateway}:${PROXY_PORT}`;
