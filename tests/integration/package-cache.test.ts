@@ -118,6 +118,23 @@ describe('the class package cache', () => {
     expect(byAddress.output).toContain(`${REFUSED_DESTINATION} (example.com is not one of them).`);
   }, 600_000);
 
+  it("can't reach the host's other services from a build, only the proxy", async () => {
+    const service = http.createServer((_request, response) => response.end('host service\n'));
+    await new Promise<void>((resolve) => service.listen(0, '0.0.0.0', resolve));
+    try {
+      const port = (service.address() as AddressInfo).port;
+      const learner = await sandbox.newLearner({
+        Dockerfile: `FROM python:3.11-slim\nRUN python3 -c "import urllib.request; print(urllib.request.urlopen('http://${settings.gateway}:${port}/', timeout=5).read())"\n`,
+      });
+      const build = await learner.run('docker build -t probe .', 300_000);
+      expect(build.exitCode).not.toBe(0);
+      expect(build.output).not.toContain('host service');
+      expect(build.output).toMatch(/Connection refused|timed out/);
+    } finally {
+      service.close();
+    }
+  }, 600_000);
+
   it('is not reachable from a running container', async () => {
     const learner = await sandbox.newLearner();
     const run = await learner.run(`docker run --rm busybox wget -q -T 5 -O- http://${settings.gateway}:3128/`);
