@@ -29,8 +29,10 @@ const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', `fsize=${256 * 1024
 
 /** `docker build` flags that give a plain build the limits, network and cgroup parent the sandbox gives its builds. */
 export function sandboxBuildFlags(policy: SandboxPolicy, cgroupParent: string): string[] {
+  const cache = policy.build.packageCache;
   return [
-    '--network', 'none',
+    // The package cache's network and names, as the sandbox's builds get them.
+    ...(cache ? ['--network', cache.network, ...cache.hosts.flatMap((host) => ['--add-host', `${host}:${cache.gateway}`])] : ['--network', 'none']),
     '--memory', String(policy.build.memoryBytes), '--memory-swap', String(policy.build.memoryBytes),
     '--cpu-period', '100000', '--cpu-quota', String(policy.build.cpuQuota), '--cgroup-parent', cgroupParent,
     ...ULIMITS,
