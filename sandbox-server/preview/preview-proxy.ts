@@ -91,6 +91,9 @@ function dropCookieTossing(proxyRes: IncomingMessage): void {
   else proxyRes.headers['set-cookie'] = kept;
 }
 
+/** How soon a preview that got no answer from the container asks again. */
+const RETRY_SECONDS = 2;
+
 function refuse(response: ServerResponse, status: number, message: string): void {
   if (response.headersSent) return void response.end();
   response.writeHead(status, {
@@ -98,6 +101,9 @@ function refuse(response: ServerResponse, status: number, message: string): void
     'content-length': Buffer.byteLength(message),
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-store',
+    // A server that is still starting, or a container not run yet, usually answers a moment later:
+    // the preview asks again by itself rather than keep showing this.
+    ...(status === 502 ? { refresh: String(RETRY_SECONDS) } : {}),
   });
   response.end(message);
 }

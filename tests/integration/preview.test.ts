@@ -117,6 +117,8 @@ describe('the preview', () => {
       const answer = await get(tokenHost(other));
       expect(answer.status).toBe(502);
       expect(answer.body).toBe(`No running container in this session publishes port ${other}; run one with -p ${other}:<its port>.\n`);
+      // The browser asks again by itself, for a container that starts a moment later.
+      expect(answer.headers.refresh).toBe('2');
     }
   });
 
