@@ -19,7 +19,7 @@ try {
 // engine (`layerlab lessons check`: its solution passes its checks, its starter doesn't); then the
 // browser tier: Playwright with Debian's Chromium against `layerlab serve`, which builds the site.
 // LAYERLAB_LESSONS=0 skips the lessons, LAYERLAB_E2E=0 the browser.
-// Each tier has a ceiling (on 2 cores vitest takes about 18 minutes, the lessons 5, the browser 4), so a hang fails
+// Each tier has a ceiling (on 2 cores vitest, with integration files two at a time, takes about 15 minutes, the lessons 7, the browser 13), so a hang fails
 // in minutes with its name instead of holding CI until its own limit.
 const MINUTE = 60_000;
 const tiers: [string, string[], number][] = [['node_modules/.bin/vitest', ['run', ...process.argv.slice(2)], 30 * MINUTE]];

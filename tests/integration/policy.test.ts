@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -251,10 +252,11 @@ describe('Dockerfiles refused before the engine builds', () => {
   });
 
   it('a build has no network of its own', async () => {
-    // The package cache's proxy (the HTTP_PROXY build args) serves Debian's mirror by name; past
-    // the proxy a step reaches nothing, where the default bridge would reach that mirror.
+    // The package cache answers for Debian's mirror by name (each step's /etc/hosts); by address a
+    // step reaches nothing, where the default bridge reaches that mirror (isolation.test.ts).
+    const { address } = await lookup('deb.debian.org', { family: 4 });
     await learner.setFiles({
-      Dockerfile: 'FROM busybox\nRUN env -u http_proxy -u HTTP_PROXY timeout 3 wget -q -O /dev/null http://deb.debian.org/debian/ || (echo "no network: $?" && exit 7)\n',
+      Dockerfile: `FROM busybox\nRUN timeout 3 wget -q -O /dev/null http://${address}/debian/ || (echo "no network: $?" && exit 7)\n`,
     });
     const result = await learner.run('docker build --no-cache -t netless .');
     expect(result.exitCode).toBe(1);
