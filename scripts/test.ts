@@ -23,8 +23,8 @@ try {
 // in minutes with its name instead of holding CI until its own limit.
 const MINUTE = 60_000;
 const tiers: [string, string[], number][] = [['node_modules/.bin/vitest', ['run', ...process.argv.slice(2)], 30 * MINUTE]];
-if (process.env.LAYERLAB_LESSONS !== '0') tiers.push(['bin/layerlab.js', ['lessons', 'check'], 10 * MINUTE]);
-if (process.env.LAYERLAB_E2E !== '0') tiers.push(['node_modules/.bin/playwright', ['test'], 15 * MINUTE]);
+if (process.env.LAYERLAB_LESSONS !== '0') tiers.push(['bin/layerlab.js', ['lessons', 'check'], 20 * MINUTE]);
+if (process.env.LAYERLAB_E2E !== '0') tiers.push(['node_modules/.bin/playwright', ['test'], 25 * MINUTE]);
 for (const [tool, args, timeout] of tiers) {
   // This Node (npm's, from node_modules/.bin) runs every tool, whatever node is first on PATH.
   const result = spawnSync(process.execPath, [tool, ...args], { stdio: 'inherit', timeout, killSignal: 'SIGKILL' });
