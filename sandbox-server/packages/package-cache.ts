@@ -95,9 +95,11 @@ async function startNpmCache(directory: string, config: string, socket: string, 
   const entry = path.join(path.dirname(createRequire(import.meta.url).resolve('verdaccio/package.json')), 'bin', 'verdaccio');
   const logFile = path.join(directory, 'verdaccio.log');
   const fd = openSync(logFile, 'a');
-  const user = serviceUser();
-  // It runs as the proxy's unprivileged user, which alone may use its socket and storage.
+  // It runs as the proxy's unprivileged user where that user can run this project's Node and
+  // Verdaccio (a checkout in a private folder can't be), else as the server's own user.
+  const user = serviceUser(entry);
   if (user) spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, directory], { stdio: 'ignore' });
+  else if (process.getuid?.() === 0) options.log(`warning: the npm cache runs as root, because ${SERVICE_USER} can't reach ${entry}; keep the project in a folder others may read`);
   const child = spawn(process.execPath, [entry, '--config', path.join(directory, 'config.yaml')], {
     detached: true,
     ...(user ?? {}),
@@ -105,11 +107,15 @@ async function startNpmCache(directory: string, config: string, socket: string, 
     env: { ...process.env, NODE_ENV: 'production' },
   });
   closeSync(fd);
+  // A spawn that fails (EACCES, ENOENT) reports here, and the wait below says what to do.
+  child.on('error', (error) => options.log(`the npm cache (Verdaccio) could not start: ${error.message}`));
   child.unref();
   writeFileSync(path.join(directory, 'verdaccio.pid'), `${child.pid}\n`);
   if (!(await waitFor(() => npmCacheAnswers(socket), 30_000))) {
     throw new PackageCacheError(`The npm cache (Verdaccio) did not answer within 30 s; see ${logFile}.`);
   }
+  // nginx's workers connect to it; the folder around it is the cache's own.
+  chmodSync(socket, 0o666);
   options.log(`started the npm cache (Verdaccio, log: ${logFile})`);
 }
 
@@ -140,12 +146,14 @@ function makeTraversable(directory: string): void {
   if ((mode & 0o001) === 0) chmodSync(parent, mode | 0o011);
 }
 
-/** www-data, when the server runs as root; otherwise the server's own user. */
-function serviceUser(): { uid: number; gid: number } | undefined {
+/** www-data, when the server runs as root and that user can run `entry` with this Node; otherwise none (the server's own user). */
+function serviceUser(entry: string): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const uid = Number(spawnSync('id', ['-u', SERVICE_USER], { encoding: 'utf8' }).stdout);
   const gid = Number(spawnSync('id', ['-g', SERVICE_USER], { encoding: 'utf8' }).stdout);
-  return Number.isInteger(uid) && uid > 0 && Number.isInteger(gid) ? { uid, gid } : undefined;
+  if (!Number.isInteger(uid) || uid <= 0 || !Number.isInteger(gid)) return undefined;
+  const tried = spawnSync(process.execPath, ['-e', `require('node:fs').accessSync(${JSON.stringify(entry)}, require('node:fs').constants.R_OK)`], { uid, gid, stdio: 'ignore', timeout: 20_000 });
+  return tried.status === 0 ? { uid, gid } : undefined;
 }
 
 function stopFromPidFile(pidFile: string): void {
