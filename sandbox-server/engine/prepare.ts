@@ -30,7 +30,11 @@ export async function prepareEngine(config: ServerConfig, log: (line: string) =>
   checkBuildCgroups();
   await ensureRegistry({ logDir: config.logDir, log });
   const packages = await packageCacheSettings();
-  if (packages) await ensurePackageCache(docker, packages, { logDir: config.logDir, log });
+  if (packages) {
+    await ensurePackageCache(docker, packages, { logDir: config.logDir, log }).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message} (LAYERLAB_PACKAGE_CACHE=off runs the sandbox without it: builds then have no network)`);
+    });
+  }
   else log('the class package cache is off (LAYERLAB_PACKAGE_CACHE=off): builds have no network');
   return docker;
 }
