@@ -10,6 +10,7 @@ import { NPM_CACHE_HOST, PROXY_PORT } from './cache-hosts.ts';
 import { npmCacheConfig } from './npm-cache-config.ts';
 import { PROXY_MARKER, proxyConfig, SERVICE_USER } from './proxy-config.ts';
 import type { PackageCacheSettings } from './settings.ts';
+import { waitFor } from '../wait-for.ts';
 
 export class PackageCacheError extends Error {}
 
@@ -196,14 +197,6 @@ function answers(request: http.RequestOptions): Promise<boolean> {
   });
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
-}
 
 /** Stops a cache's proxy and npm cache and removes its network (tests and `LAYERLAB_PACKAGE_CACHE=off` operators tidying up). */
 export async function stopPackageCache(docker: Docker, settings: PackageCacheSettings): Promise<void> {

@@ -5,6 +5,7 @@ import { ensureHostPackages } from '../engine/host-packages.ts';
 import { registryPort } from './address.ts';
 import { probeRegistry } from './client.ts';
 import { htpasswdFile, registryDirectory, registryLogin } from './credentials.ts';
+import { waitFor } from '../wait-for.ts';
 
 export class RegistryUnavailableError extends Error {}
 
@@ -82,14 +83,6 @@ export async function ensureRegistry(options: { logDir: string; log: (line: stri
   }
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return false;
-}
 
 /**
  * Stops a docker-registry on this port that a Layerlab server started from its own config (an
