@@ -5,9 +5,10 @@ import { defineConfig } from 'vitest/config';
  * the rest: engine-restart stops dockerd; images removes and restores catalogue tags every build
  * uses; reaper sweeps objects of any instance (expired ones, a stopped server's), which another
  * file's reaper would race it for; resource-bombs and network-pool (forty workbenches) load the
- * whole machine, which would slow a neighbour past its timeouts.
+ * whole machine, which would slow a neighbour past its timeouts; two-engines starts a second dockerd;
+ * machine-faults fills the disk past every server's watermark.
  */
-const ALONE = ['engine-restart', 'images', 'reaper', 'resource-bombs', 'network-pool'].map((name) => `tests/integration/${name}.test.ts`);
+const ALONE = ['engine-restart', 'images', 'reaper', 'resource-bombs', 'network-pool', 'two-engines', 'machine-faults'].map((name) => `tests/integration/${name}.test.ts`);
 
 const integration = {
   testTimeout: 120_000,

@@ -1,12 +1,15 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { BuildQueue } from './build/queue.ts';
+import { ClassService } from './classes/class-service.ts';
 import type { ServerConfig } from './config/server.ts';
 import type { LessonLibrary } from './lessons/library.ts';
 import { lessonPolicy } from './policy/lesson-policy.ts';
 import { ScopedEngine } from './scope/scoped-engine.ts';
 import type { Session } from './sessions/session.ts';
 import { SessionStore } from './sessions/store.ts';
+import { endSession } from './sessions/teardown.ts';
+import type { Machine } from './services/machine.ts';
 import { WarmPool } from './workbench/warm-pool.ts';
 import { Workbenches } from './workbench/workbenches.ts';
 
@@ -24,6 +27,10 @@ export interface SandboxContext {
   workbenches: Workbenches;
   /** Workbenches started ahead of learners. */
   warmPool: WarmPool;
+  /** Class mode: classes, learners, what their sessions record, the dashboard's live events. */
+  classes: ClassService;
+  /** The machine's shared services and its disk, which commands need besides the engine. */
+  machine: Machine;
 }
 
 export function createSandboxContext(options: {
@@ -31,6 +38,7 @@ export function createSandboxContext(options: {
   docker: Docker;
   lessons: LessonLibrary;
   log: Logger;
+  machine: Machine;
 }): SandboxContext {
   const { config, docker } = options;
   const engines = new WeakMap<Session, ScopedEngine>();
@@ -48,10 +56,18 @@ export function createSandboxContext(options: {
     }
     return engine;
   };
-  const workbenches = new Workbenches({ docker, store, buildQueue, stateDir: config.stateDir, engineFor, policyFor, log: options.log });
+  const workbenches = new Workbenches({ docker, store, buildQueue, machine: options.machine, stateDir: config.stateDir, engineFor, policyFor, log: options.log });
+  const classes = new ClassService({
+    database: config.classDb,
+    store,
+    lessons: options.lessons,
+    endSession: (session) => endSession(docker, store, session),
+    log: options.log,
+  });
   return {
     ...options,
     store,
+    classes,
     buildQueue,
     engineFor,
     workbenches,

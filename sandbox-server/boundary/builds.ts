@@ -5,6 +5,7 @@ import { buildLimits } from '../policy/refusals.ts';
 import { InvalidReferenceError, parseReference, type ImageReference } from '../scope/reference.ts';
 import { WorkspaceError } from '../sessions/workspace.ts';
 import { API_VERSION, BoundaryError } from './api.ts';
+import { diskRefusal, needDiskRoom, needService } from './machine-needs.ts';
 import { engineBool, parseQuery, querySchema } from './query.ts';
 import { refuseOtherRegistryTags } from './registry.ts';
 import type { Endpoint } from './router.ts';
@@ -18,6 +19,8 @@ import type { Endpoint } from './router.ts';
 
 /** Fields of a build the sandbox fixes: each must be absent or zero. */
 const zeroOnly = (sentence: string) => z.string().max(64).refine((text) => ['', '0', 'false'].includes(text), { error: sentence }).optional();
+
+const BUILDKIT_REFUSED = "BuildKit isn't available here; the classic builder is used (DOCKER_BUILDKIT=0)";
 
 const buildQuery = (limits: string) =>
   querySchema({
@@ -90,9 +93,14 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
     method: 'POST',
     path: '/build',
     lists: ['t'],
-    async handle({ engine, policy, session, buildQueue, docker, query, request }, response) {
+    async handle({ engine, policy, session, buildQueue, machine, docker, query, request }, response) {
+      // A BuildKit build request (version 2, its session, its build id, its context from the
+      // session) is answered with the same sentence whichever of its parameters comes first.
+      if (query.version === '2' || 'buildid' in query || query.remote === 'client-session') throw new BoundaryError(400, BUILDKIT_REFUSED);
       const parsed = parseQuery(buildQuery(buildLimits(policy)), query);
-      if (parsed.version === '2' || parsed.session) throw new BoundaryError(400, "BuildKit isn't available here; the classic builder is used (DOCKER_BUILDKIT=0)");
+      await needDiskRoom(machine, 'new builds');
+      if (policy.build.packageCache) await needService(machine, 'packages');
+      if (parsed.session) throw new BoundaryError(400, BUILDKIT_REFUSED);
       if (parsed.networkmode && parsed.networkmode !== 'default') throw new BoundaryError(403, 'builds have no network here, except the package cache');
       if (parsed.cachefrom && parsed.cachefrom !== '[]') throw new BoundaryError(403, 'the build cache here is the engine\'s own; --cache-from is not available');
       if (parsed.platform && parsed.platform !== 'linux/amd64' && parsed.platform !== 'linux') throw new BoundaryError(403, 'every image here is linux/amd64');
@@ -139,7 +147,7 @@ export const BUILD_ENDPOINTS: readonly Endpoint[] = [
             target: parsed.target || undefined,
             announceContext: false,
           },
-          { docker, queue: buildQueue, policy },
+          { docker, queue: buildQueue, policy, refusalOnceGranted: () => diskRefusal(machine, 'new builds') },
           {
             out: (text) => send({ stream: text }),
             // The last line on stderr of a failed build is its error, which the CLI prints itself;

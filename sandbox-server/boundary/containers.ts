@@ -10,6 +10,7 @@ import { checkImageQuota } from '../scope/image-operations.ts';
 import type { OwnContainer, ScopedEngine } from '../scope/scoped-engine.ts';
 import { BoundaryError, pruneEach, referenceOf, ruled } from './api.ts';
 import { readCreateRequest } from './container-create.ts';
+import { needDiskRoom } from './machine-needs.ts';
 import { ruledChanges } from './commit-changes.ts';
 import { requireNetwork } from './networks.ts';
 import { refuseOtherRegistries } from './registry.ts';
@@ -308,7 +309,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
     method: 'POST',
     path: '/commit',
     lists: ['changes'],
-    async handle({ engine, docker, policy, query }) {
+    async handle({ engine, docker, policy, machine, query }) {
       const { container: text, repo, tag, comment, author, pause, changes } = parseQuery(
         querySchema({
           container: z.string().max(128),
@@ -328,6 +329,7 @@ export const CONTAINER_ENDPOINTS: readonly Endpoint[] = [
       const ref = referenceOf(tag ? `${repo}:${tag}` : repo);
       refuseOtherRegistries(ref);
       await ruled(checkImageQuota(engine, ref, policy.quotas.images));
+      await needDiskRoom(machine, 'new images');
       const internal = engine.namespace.imageTag(ref);
       const colon = internal.lastIndexOf(':');
       await engine.ensureNetwork();

@@ -12,6 +12,7 @@ import { checkImageQuota } from '../scope/image-operations.ts';
 import { forwardToEngine } from './engine-forward.ts';
 import { ruledChanges } from './commit-changes.ts';
 import { learnerLabels } from './listings.ts';
+import { needDiskRoom } from './machine-needs.ts';
 
 /**
  * Images through the boundary. A pull of a catalogue image tags the server's shared copy into
@@ -85,8 +86,11 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
     path: '/images/create',
     lists: ['changes'],
     async handle(context, response) {
-      const { engine, policy, query } = context;
-      if ('fromSrc' in query) return importArchive(context, response);
+      const { engine, policy, machine, query } = context;
+      if ('fromSrc' in query) {
+        await needDiskRoom(machine, 'new images');
+        return importArchive(context, response);
+      }
       const { fromImage, tag } = parseQuery(
         querySchema({ fromImage: z.string().max(512), tag: z.string().max(256).optional(), platform: z.string().max(64).optional() }),
         query,
@@ -94,7 +98,7 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
       const ref = referenceOf(tag && !tag.startsWith('sha256:') ? `${fromImage}:${tag}` : fromImage);
       refuseOtherRegistries(ref);
       if (isClassRegistry(ref)) {
-        await pullFromClassRegistry(engine, ref, policy.quotas.images, response);
+        await pullFromClassRegistry(engine, machine, ref, policy.quotas.images, response);
         return { streamed: true };
       }
       const source = allowsBaseImage(policy, ref) ? engine.catalogueTag(ref) : undefined;
@@ -105,6 +109,7 @@ export const IMAGE_ENDPOINTS: readonly Endpoint[] = [
         );
       }
       const present = await engine.hasImage(ref);
+      if (!present) await needDiskRoom(machine, 'new images');
       // A catalogue image made on first use can take a minute: say so before the wait, as a status line.
       const status = (line: string) => {
         if (!response.headersSent) response.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });

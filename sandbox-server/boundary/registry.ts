@@ -9,6 +9,8 @@ import { checkImageQuota } from '../scope/image-operations.ts';
 import { formatReference, type ImageReference } from '../scope/reference.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import { API_VERSION, BoundaryError, referenceOf, ruled } from './api.ts';
+import { needDiskRoom, needService } from './machine-needs.ts';
+import type { Machine } from '../services/machine.ts';
 import { parseQuery, querySchema } from './query.ts';
 import type { Endpoint } from './router.ts';
 
@@ -55,8 +57,10 @@ export async function relayProgress(stream: NodeJS.ReadableStream, engine: Scope
 }
 
 /** `docker pull localhost:5000/NAME`: the session's repository in the class registry. */
-export async function pullFromClassRegistry(engine: ScopedEngine, ref: ImageReference, maxImages: number, response: ServerResponse): Promise<void> {
+export async function pullFromClassRegistry(engine: ScopedEngine, machine: Machine, ref: ImageReference, maxImages: number, response: ServerResponse): Promise<void> {
   await ruled(checkImageQuota(engine, ref, maxImages));
+  await needDiskRoom(machine, 'new images');
+  await needService(machine, 'registry');
   await engine.ensureNetwork();
   // An engine error (not found, the engine down) answers as the engine's, scrubbed, by the server's refusal.
   const stream = (await engine.docker.pull(engine.namespace.imageTag(ref), { authconfig: engineAuthConfig() })) as NodeJS.ReadableStream;
@@ -82,7 +86,7 @@ export const REGISTRY_ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'POST',
     path: '/images/{name*}/push',
-    async handle({ engine, docker, params, query }, response) {
+    async handle({ engine, docker, machine, params, query }, response) {
       const { tag } = parseQuery(querySchema({ tag: z.string().max(128).optional() }), query);
       const text = params.name!;
       const ref = referenceOf(tag ? `${text}:${tag}` : text);
@@ -93,6 +97,7 @@ export const REGISTRY_ENDPOINTS: readonly Endpoint[] = [
       const wanted = formatReference(ref);
       const image = (await engine.images()).find((candidate) => candidate.tags.includes(wanted));
       if (!image) throw new BoundaryError(404, `An image does not exist locally with the tag: ${ref.domain}/${ref.path}`);
+      await needService(machine, 'registry');
       const internal = engine.namespace.imageTag(ref);
       const colon = internal.lastIndexOf(':');
       let stream: NodeJS.ReadableStream;

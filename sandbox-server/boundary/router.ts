@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { SandboxPolicy } from '../config/policy.ts';
 import type { BuildQueue } from '../build/queue.ts';
+import type { Machine } from '../services/machine.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
 import type { Session } from '../sessions/session.ts';
 import { BoundaryError } from './api.ts';
@@ -14,6 +15,8 @@ export interface EndpointContext {
   policy: SandboxPolicy;
   session: Session;
   buildQueue: BuildQueue;
+  /** The machine's shared services and disk: a push needs the registry, a build room on the disk. */
+  machine: Machine;
   /** The engine's own socket, for the streams dockerode can't pass through as they are. */
   engineSocket: string;
   /** Takes one of the session's engine-stream places (or answers 429); call what it returns when the stream ends. */

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { BuildQueue } from '../build/queue.ts';
+import type { Machine } from '../services/machine.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { engineMessage, isEngineDown } from '../engine/errors.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
@@ -36,6 +37,7 @@ export interface BoundaryOptions {
   policy: SandboxPolicy;
   session: Session;
   buildQueue: BuildQueue;
+  machine: Machine;
   /** A folder only this session's workbench mounts; the socket is made inside it. */
   socketDir: string;
   log?: (line: string) => void;
@@ -91,9 +93,9 @@ export class EngineBoundary {
   };
 
   #context(request: IncomingMessage, endpoint: Endpoint, params: Record<string, string>): EndpointContext {
-    const { docker, engine, policy, session, buildQueue } = this.#options;
+    const { docker, engine, policy, session, buildQueue, machine } = this.#options;
     return {
-      docker, engine, policy, session, buildQueue,
+      docker, engine, policy, session, buildQueue, machine,
       engineSocket: this.#engineSocket,
       holdStream: this.#holdStream,
       params,

@@ -8,6 +8,8 @@
 
 interface Waiter {
   address: string;
+  /** performance.now() when it joined the line. */
+  since: number;
   grant: (release: () => void) => void;
   onPosition: (position: number) => void;
   position?: number;
@@ -22,6 +24,7 @@ export class BuildQueue {
   readonly #lastServed = new Map<string, number>();
   #ticks = 0;
   readonly #waiting: Waiter[] = [];
+  readonly #granted = new Set<(waitMs: number) => void>();
 
   constructor(slots: number, perAddress = Math.max(1, slots - 1)) {
     this.#slots = slots;
@@ -37,13 +40,23 @@ export class BuildQueue {
   }
 
   /**
+   * Hears how long each build waited for its slot, in milliseconds, as it is granted: the in-process
+   * metric of the queue (the bench reads it). Only the wait is told, never whose build it was.
+   * Returns the function that stops listening.
+   */
+  onGranted(listener: (waitMs: number) => void): () => void {
+    this.#granted.add(listener);
+    return () => this.#granted.delete(listener);
+  }
+
+  /**
    * Resolves with a release function once a slot is granted to this address. `onPosition(n)` is
    * called with the 1-based place in line while waiting. An abort leaves the line.
    */
   acquire(signal: AbortSignal, address: string, onPosition: (position: number) => void): Promise<() => void> {
     if (signal.aborted) return Promise.reject(new Error('cancelled'));
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { address, grant: resolve, onPosition };
+      const waiter: Waiter = { address, since: performance.now(), grant: resolve, onPosition };
       this.#waiting.push(waiter);
       signal.addEventListener(
         'abort',
@@ -88,6 +101,8 @@ export class BuildQueue {
       this.#lastServed.set(next.address, ++this.#ticks);
       if (this.#lastServed.size > 1000) this.#forgetIdleAddresses();
       next.grant(this.#releaser(next.address));
+      const waited = performance.now() - next.since;
+      for (const listener of this.#granted) listener(waited);
     }
     for (const [index, waiter] of this.#line().entries()) {
       if (waiter.position === index + 1) continue;

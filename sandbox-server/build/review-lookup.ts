@@ -5,11 +5,13 @@ import { catalogueReferences } from '../images/catalogue.ts';
 import { allowsBaseImage, availableBaseImages } from '../policy/lesson-policy.ts';
 import type { BaseImage, BaseImageLookup } from '../policy/dockerfile-review.ts';
 import { formatReference } from '../scope/reference.ts';
-import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import type { OwnImage, ScopedEngine } from '../scope/scoped-engine.ts';
 
 export interface BaseImageOptions {
   /** Makes a catalogue image the engine lacks (one prepared on first use) before the build pins it. */
   prepare?: (tag: string) => Promise<void>;
+  /** The session's images, when the caller has just listed them (a build has): the engine is not asked twice. */
+  images?: OwnImage[];
 }
 
 /**
@@ -22,7 +24,7 @@ export async function sessionBaseImages(
   policy: SandboxPolicy,
   options: BaseImageOptions = {},
 ): Promise<BaseImageLookup> {
-  const images = await engine.images();
+  const images = options.images ?? (await engine.images());
   // A "pulled" catalogue image is the catalogue's, not the learner's: it follows the lesson's
   // base-image list like any catalogue name, and is listed once.
   const catalogue = new Set(catalogueReferences());

@@ -46,6 +46,11 @@ export interface BuildDeps {
   docker: Docker;
   queue: BuildQueue;
   policy: SandboxPolicy;
+  /**
+   * Asked again once the build has its slot, as a wait in the queue can outlast the room there
+   * was (the disk): a sentence refuses the build then.
+   */
+  refusalOnceGranted?: () => Promise<string | undefined>;
 }
 
 export interface BuildOutput {
@@ -93,6 +98,7 @@ export async function runBuild(
 
   const review = await reviewDockerfile(dockerfile, {
     lookup: await sessionBaseImages(engine, deps.docker, policy, {
+      images,
       prepare: (tag) => ensureCatalogueImage(deps.docker, tag, (line) => output.err(`${line}\n`)),
     }),
     contextHasArchive: holdsArchive(files),
@@ -122,6 +128,8 @@ export async function runBuild(
   const buildId = `${engine.namespace.id}-${randomBytes(4).toString('hex')}`;
   const cgroup = createBuildCgroup(buildId, { pids: policy.build.pids, memoryBytes: policy.build.memoryBytes });
   try {
+    const refusal = await deps.refusalOnceGranted?.();
+    if (refusal) return failed(`Error response from daemon: ${refusal}`);
     const context = await makeBuildContext(files, request.dockerfilePath, review.canonical);
     if (!request.quiet && request.announceContext !== false) output.out(`Sending build context to Docker daemon  ${humanSize(context.bytes)}\n`);
     const timeout = AbortSignal.timeout(policy.build.timeoutMs);

@@ -20,14 +20,14 @@ export async function serve(options: ServeOptions = {}): Promise<number> {
   const say = (line: string) => console.log(`layerlab: ${line}`);
   const docker = await prepareEngine(config, say);
   await expectLeaseFree(docker, config.instance);
-  if (!options.dev) await ensureSite(config.siteDir, say);
+  if (!options.dev) await ensureSite(config.siteDir, config.course, say);
   const log = createLogger();
   // A classroom shares this process: a bug reached by one learner's input must not end everyone's
   // session. It is logged loudly instead.
   process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception; still serving'));
   process.on('unhandledRejection', (error) => log.error({ err: error }, 'unhandled rejection; still serving'));
   const server = await startServer(config, docker, log);
-  if (options.dev) watchLessons(server, config.lessonsDir, say);
+  if (options.dev) watchLessons(server, config.course.lessonsDir, say);
   say(options.dev ? `sandbox for the dev server at ${server.url}` : `serving the course and the sandbox at ${server.url}`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -3,44 +3,61 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { PROJECT_ROOT } from '../config/server.ts';
+import { COURSE_FILE, type Course } from '../course/course.ts';
 
 /**
  * Building the lesson site (astro build → dist/) for `layerlab serve`. A build is skipped when the
  * last one is newer than every file it was made from, so a restart costs nothing.
  */
 
-/** What the site is made from: the site, the lessons, their schema and reader, and the dependencies. */
+/** What the site is made from in this project: the site, the lessons' schema and reader, the dependencies (and the course: siteInputs). */
 export const SITE_INPUTS = [
   'src',
-  'lessons',
   'public',
   'astro.config.mjs',
   'sandbox-server/lessons/schema.ts',
   'sandbox-server/lessons/folder.ts',
   'sandbox-server/lessons/library.ts',
+  'sandbox-server/course/course.ts',
+  'sandbox-server/project-root.ts',
+  'sandbox-server/format',
   'package-lock.json',
 ];
 
-/** Written into dist/ after a complete build; its time is the build's. */
+/** Every file or folder the site is built from: the project's inputs and the course's own files. */
+export function siteInputs(course: Course, root = PROJECT_ROOT): string[] {
+  return [...SITE_INPUTS.map((input) => path.join(root, input)), course.lessonsDir, path.join(course.root, COURSE_FILE)];
+}
+
+/** Written into dist/ after a complete build; its time is the build's, its text the course's folders. */
 const STAMP = '.layerlab-build';
+
+/**
+ * Which course a build is of: another course (or lessons folder) in the same dist/ is a rebuild,
+ * and so is another title, which a course.yml deleted since (no newer file to see) can change.
+ */
+export function stampText(course: Course): string {
+  return `${JSON.stringify({ course: course.root, lessons: course.lessonsDir, title: course.title, summary: course.summary ?? null })}\n`;
+}
 
 function newestMtime(target: string): number {
   if (!existsSync(target)) return 0;
   const stat = statSync(target);
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs;
+  // Folders count too: deleting a file changes only its folder's time.
   for (const entry of readdirSync(target, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
+    if (!entry.isFile() && !entry.isDirectory()) continue;
     newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
 }
 
-export function siteIsCurrent(siteDir: string, root = PROJECT_ROOT): boolean {
+export function siteIsCurrent(siteDir: string, course: Course, root = PROJECT_ROOT): boolean {
   const stamp = path.join(siteDir, STAMP);
-  if (!existsSync(stamp)) return false;
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== stampText(course)) return false;
   const built = statSync(stamp).mtimeMs;
-  return SITE_INPUTS.every((input) => newestMtime(path.join(root, input)) <= built);
+  return siteInputs(course, root).every((input) => newestMtime(input) <= built);
 }
 
 /** Files worth compressing ahead of time, so @fastify/static can send .br or .gz as they are. */
@@ -61,12 +78,13 @@ function precompress(siteDir: string): void {
 }
 
 /** Runs `astro build` with this Node; its output (and a broken lesson's sentence) goes to stderr. */
-export function buildSite(siteDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export function buildSite(siteDir: string, course: Course, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const astro = path.join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [astro, 'build', '--outDir', siteDir, '--silent'], {
       cwd: PROJECT_ROOT,
-      env: { ...env, ASTRO_TELEMETRY_DISABLED: '1' },
+      // The site reads the course from these, as the server does (course/course.ts).
+      env: { ...env, LAYERLAB_COURSE: course.root, LAYERLAB_LESSONS_DIR: course.lessonsDir, ASTRO_TELEMETRY_DISABLED: '1' },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     child.once('error', reject);
@@ -76,20 +94,20 @@ export function buildSite(siteDir: string, env: NodeJS.ProcessEnv = process.env)
         return;
       }
       precompress(siteDir);
-      writeFileSync(path.join(siteDir, STAMP), `${new Date().toISOString()}\n`);
+      writeFileSync(path.join(siteDir, STAMP), stampText(course));
       resolve();
     });
   });
 }
 
 /** Builds the site unless the last build is current. */
-export async function ensureSite(siteDir: string, say: (line: string) => void): Promise<void> {
-  if (siteIsCurrent(siteDir)) {
+export async function ensureSite(siteDir: string, course: Course, say: (line: string) => void): Promise<void> {
+  if (siteIsCurrent(siteDir, course)) {
     say('the lesson site is up to date');
     return;
   }
   say('building the lesson site…');
   const started = Date.now();
-  await buildSite(siteDir);
+  await buildSite(siteDir, course);
   say(`built the lesson site in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -3,6 +3,7 @@ import type { SandboxPolicy } from '../config/policy.ts';
 import { containerCreateOptions } from '../policy/container-template.ts';
 import { Namespace } from '../scope/namespace.ts';
 import { splitMultiplexed } from './multiplexed.ts';
+import { startProbe } from './start-probe.ts';
 
 export class EngineLimitsError extends Error {}
 
@@ -19,7 +20,7 @@ export async function engineDefaultsToNoNewPrivileges(docker: Docker, probeImage
     HostConfig: { NetworkMode: 'none', Memory: 16 * 1024 ** 2, MemorySwap: 16 * 1024 ** 2, PidsLimit: 4 },
   });
   try {
-    await container.start();
+    await startProbe(container);
     await container.wait();
     const logs = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
     return /NoNewPrivs:\s*1/.test(splitMultiplexed(logs).map((piece) => piece.text).join(''));
@@ -59,7 +60,7 @@ export async function checkEngineEnforcesLimits(docker: Docker, policy: SandboxP
   options.HostConfig!.NetworkMode = 'none';
   const container = await docker.createContainer(options);
   try {
-    await container.start();
+    await startProbe(container);
     await container.wait();
     const logs = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
     const values = splitMultiplexed(logs).map((piece) => piece.text).join('').trim().split(/\s+/);

@@ -8,11 +8,15 @@ import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { SandboxContext } from '../context.ts';
 import { engineAnswers } from '../engine/connect.ts';
+import { hostLoad } from '../hosts/host-load.ts';
 import { parsePreviewHost, previewFrameSource } from '../preview/preview-host.ts';
 import { registerPreviewRoutes } from '../preview/preview-routes.ts';
 import { servePreviews } from '../preview/preview-proxy.ts';
 import { registerBuildRoutes } from './build-routes.ts';
 import { registerCheckRoutes } from './check-routes.ts';
+import { registerClassEvents } from './class-events.ts';
+import { registerClassRoutes } from './class-routes.ts';
+import { registerClassWatchSocket } from './class-watch-socket.ts';
 import { registerEnginePanelRoutes } from './engine-panel-routes.ts';
 import { Refusal, registerGuards } from './guards.ts';
 import { registerLayerRoutes } from './layer-routes.ts';
@@ -29,7 +33,8 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
     bodyLimit: 16 * 1024 * 1024,
     // One line per request would bury what matters in a classroom's worth of editor saves.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: context.config.trustProxy,
+    // 1: believe the hop in front only (the address it added), whatever a client wrote before it.
+    trustProxy: context.config.trustProxy === 1 ? (_address: string, hop: number) => hop < 1 : context.config.trustProxy,
     // JSON.parse makes "__proto__" an own key, never the prototype; workspace file names are
     // read into Maps (session-routes.ts), so a file may be called that like any other name.
     onProtoPoisoning: 'ignore',
@@ -80,13 +85,13 @@ export async function buildApp(context: SandboxContext): Promise<FastifyInstance
   registerBuildRoutes(app, context);
   registerEnginePanelRoutes(app, context);
   registerReviewRoutes(app, context);
+  registerClassRoutes(app, context);
+  registerClassEvents(app, context);
+  registerClassWatchSocket(app, context);
+  app.addHook('onClose', async () => context.classes.close());
 
-  app.get('/api/health', async () => ({
-    ok: true,
-    engine: await engineAnswers(context.docker, 1000),
-    sessions: context.store.all().length,
-    builds: { running: context.buildQueue.running, waiting: context.buildQueue.waiting },
-  }));
+  // A load balancer reads this (docs/deploying.md): "engine":true says the host can serve, `state` whether it takes new learners.
+  app.get('/api/health', async () => ({ ok: true, engine: await engineAnswers(context.docker, 1000), ...hostLoad(context) }));
 
   if (existsSync(context.config.siteDir)) {
     await serveSite(app, context.config.siteDir);

@@ -11,6 +11,8 @@ export function registerCheckRoutes(app: FastifyInstance, context: SandboxContex
     const lesson = lessonId === undefined ? undefined : context.lessons.get(lessonId);
     if (!lesson) return { lessonId: lessonId ?? null, results: [] };
     const results = await evaluateChecks(lesson.frontmatter.checks, { session, engine: context.engineFor(session) });
+    // A class learner's run is kept for their instructor (classes/class-service.ts).
+    await context.classes.checksRan(session, lesson.id, results);
     return { lessonId: lesson.id, results };
   });
 }

@@ -4,6 +4,7 @@ import type { SandboxContext } from '../context.ts';
 import type { Session } from '../sessions/session.ts';
 import { checkWorkspace, filesFromObject, filesToObject } from '../sessions/workspace.ts';
 import { Refusal, sessionOf } from './guards.ts';
+import { LEARNER_COOKIE } from './class-cookies.ts';
 import { sessionFromRequest, setSessionCookie } from './session-cookie.ts';
 
 /**
@@ -74,6 +75,9 @@ export function registerSessionRoutes(app: FastifyInstance, context: SandboxCont
         replaced = true;
       }
       store.touch(session);
+      // A browser in a class records this session for its learner; one that left records nothing.
+      const inClass = await context.classes.learnerFromCookie(request.cookies[LEARNER_COOKIE]);
+      context.classes.link(session, inClass?.learner, inClass?.class);
       setSessionCookie(reply, session, config.secureCookies);
       if (replaced) await toWorkbench(session, session.files, { replace: true });
       return { ...describe(session, context), created };

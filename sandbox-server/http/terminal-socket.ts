@@ -13,6 +13,8 @@ type Terminal = Pick<WorkbenchTerminal, 'input' | 'resize' | 'exec' | 'close'>;
 const SOCKETS_PER_SESSION = 3;
 /** Client messages per second before the socket is closed; typing and pasting stay far below. */
 const MESSAGES_PER_SECOND = 400;
+/** While its workbench starts, a session is marked used this often, so the idle TTL can't end it first. */
+const STARTING_TOUCH_MS = 5000;
 
 interface TerminalQuery {
   mode?: string;
@@ -49,12 +51,22 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
       const cols = clamp(Number(request.query.cols), 2, 1000, 80);
       const rows = clamp(Number(request.query.rows), 1, 500, 24);
       context.store.terminalOpened(session);
-      const opening = context.workbenches.for(session).then((workbench): Terminal | Promise<Terminal> =>
-        mode === 'tty'
+      session.terminalSocketOpened();
+      // The wait for a workbench to start and draw its first prompt (long on a loaded host) is not
+      // the learner being idle. (An engine gone away ends the wait; then the idle TTL runs again.)
+      const starting = setInterval(() => context.store.touch(session), STARTING_TOUCH_MS);
+      const started = () => {
+        clearInterval(starting);
+        context.store.touch(session);
+      };
+      const opening = context.workbenches.for(session).then((workbench): Terminal | Promise<Terminal> => {
+        void workbench.atPrompt().then(started, started);
+        return mode === 'tty'
           ? WorkbenchTerminal.open({ session, workbench, cols, rows, ...transport })
-          : new LinesTerminal({ session, workbench, ...transport }),
-      );
+          : new LinesTerminal({ session, workbench, ...transport });
+      });
       opening.catch((error: Error) => {
+        started();
         context.log.warn(`terminal of ${session.namespace.id}: ${error.message}`);
         transport.control({ type: 'error', message: 'the workbench could not be started; reload the page to try again' });
         socket.close(1011, 'no workbench');
@@ -96,7 +108,9 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
       const onSessionEnded = () => socket.close(4001, 'the session ended');
       session.on('ended', onSessionEnded);
       socket.on('close', () => {
+        clearInterval(starting);
         session.off('ended', onSessionEnded);
+        session.terminalSocketClosed();
         open.delete(socket);
         if (open.size === 0) socketsBySession.delete(session.id);
         void terminal.then((open) => open?.close());

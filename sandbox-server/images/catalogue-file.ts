@@ -1,21 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { readEnvironment } from '../config/environment.ts';
+import { courseFromEnv } from '../course/course.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { issueSentence, pathText } from '../format/schema-sentences.ts';
+import { yamlErrorSentence } from '../format/yaml-errors.ts';
 import { CatalogueFile, type CatalogueEntry } from './catalogue-schema.ts';
 import type { CatalogueImage } from './catalogue.ts';
 
 /** The catalogue the project ships, at the repository's root. */
-export const SHIPPED_CATALOGUE_FILE = shippedFile();
-
-// The site's build bundles this module elsewhere, so the path from this file may not lead to the
-// repository; every command runs from its root, so the working directory is the fallback.
-function shippedFile(): string {
-  const beside = fileURLToPath(new URL('../../catalogue.yml', import.meta.url));
-  return existsSync(beside) ? beside : path.resolve('catalogue.yml');
-}
+export const SHIPPED_CATALOGUE_FILE = path.join(PROJECT_ROOT, 'catalogue.yml');
 
 /** The largest catalogue file read: the shipped one, recipes and all, is about 15 KB. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -23,15 +18,16 @@ const MAX_FILE_BYTES = 1024 * 1024;
 export class CatalogueFileError extends Error {}
 
 /**
- * The shipped catalogue plus the operator's LAYERLAB_CATALOGUE file, if set. An operator's entry
- * replaces every shipped entry it shares a repository:tag with (so `redis:7.0` in the operator's
+ * The shipped catalogue plus the course's catalogue.yml (a course of one's own, LAYERLAB_COURSE) and the
+ * operator's LAYERLAB_CATALOGUE file, if set. An added entry replaces every earlier entry it shares a repository:tag with (so `redis:7.0` in the operator's
  * file, pulled from a mirror, takes the stand-in's place), and is added otherwise.
  */
 export function loadCatalogue(env: Record<string, string | undefined> = process.env): CatalogueImage[] {
-  const shipped = readCatalogueFile(SHIPPED_CATALOGUE_FILE);
-  const extraFile = readEnvironment(env).LAYERLAB_CATALOGUE;
-  const images = extraFile ? mergeCatalogues(shipped, readCatalogueFile(extraFile)) : shipped;
-  checkBases(images, extraFile ? `${path.basename(SHIPPED_CATALOGUE_FILE)} with ${extraFile}` : SHIPPED_CATALOGUE_FILE);
+  // The course's additions first, then the operator's, which have the last word on this machine.
+  const extraFiles = [courseFromEnv(env).catalogueFile, readEnvironment(env).LAYERLAB_CATALOGUE].filter((file) => file !== undefined);
+  let images = readCatalogueFile(SHIPPED_CATALOGUE_FILE);
+  for (const file of extraFiles) images = mergeCatalogues(images, readCatalogueFile(file));
+  checkBases(images, extraFiles.length > 0 ? [path.basename(SHIPPED_CATALOGUE_FILE), ...extraFiles].join(' with ') : SHIPPED_CATALOGUE_FILE);
   return images;
 }
 
@@ -71,9 +67,7 @@ export function parseCatalogue(file: string, source: string): CatalogueImage[] {
   const document = parseDocument(source);
   const yamlError = document.errors[0];
   if (yamlError) {
-    const line = yamlError.linePos?.[0].line;
-    const message = yamlError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:$/, '');
-    throw new CatalogueFileError(`${file}${line ? `:${line}` : ''}: this is not valid YAML (${message})`);
+    throw new CatalogueFileError(yamlErrorSentence(file, yamlError));
   }
   const raw: unknown = document.toJS();
   const result = CatalogueFile.safeParse(raw, { reportInput: true });

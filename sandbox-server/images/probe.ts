@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { withTimeout } from '../engine/connect.ts';
+import { startProbe } from '../engine/start-probe.ts';
 import type { VersionProbe } from './stand-in-recipe.ts';
 
 const PROBE_TIMEOUT_MS = 60_000;
@@ -19,7 +20,7 @@ export async function runInImage(docker: Docker, image: string, command: string[
     HostConfig: { NetworkMode: 'none' },
   });
   try {
-    await container.start();
+    await startProbe(container);
     const { StatusCode } = (await withTimeout(container.wait(), PROBE_TIMEOUT_MS, `${command.join(' ')} in ${image}`)) as {
       StatusCode: number;
     };

@@ -1,11 +1,11 @@
-import { parse as parseYaml } from 'yaml';
 import { catalogueReferences, findCatalogueImage } from '../images/catalogue.ts';
 import { formatReference, InvalidReferenceError, parseReference } from '../scope/reference.ts';
+import { composeServices, isComposeFile } from './compose-services.ts';
 import type { Lesson } from './library.ts';
 
 /**
  * The base images a lesson needs, and which of them the catalogue lacks. A lesson names images in
- * its Dockerfiles' FROM lines, its Compose files' `image:` keys, its checks' `base:` and its
+ * its Dockerfiles' FROM lines, its Compose files' `image:` keys, its checks' `base:` and `image:`, and its
  * solution commands (`docker run`, `docker pull`, `docker create`). Any of those that is neither
  * the lesson's own image (its `image`, a `-t` or `docker tag` name, a Compose service it builds)
  * nor the class registry's must be in the catalogue, or the lesson cannot work on this server.
@@ -57,7 +57,7 @@ export function catalogueProblems(lesson: Lesson): string[] {
       if (/^(?:Dockerfile|Containerfile)(?:\..+)?$|\.Dockerfile$/i.test(base)) {
         for (const from of fromLines(content)) named.push({ name: from.image, where: `the ${variant}'s ${path} line ${from.line}` });
       }
-      if (/^(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$/i.test(base)) {
+      if (isComposeFile(base)) {
         for (const service of composeImages(content)) {
           if (service.built) own.add(normalised(service.image));
           else named.push({ name: service.image, where: `the ${variant}'s ${path}, service ${service.service}` });
@@ -68,6 +68,9 @@ export function catalogueProblems(lesson: Lesson): string[] {
 
   for (const check of frontmatter.checks) {
     if (check.kind === 'image-config' && check.base) named.push({ name: check.base, where: `the check "${check.title}" (base)` });
+    // A check on an image that is neither the lesson's own nor in the catalogue can never pass.
+    const checked = check.kind === 'image' ? (check.present ? check.image : undefined) : 'image' in check && check.kind !== 'pushed' ? check.image : undefined;
+    if (checked) named.push({ name: checked, where: `the check "${check.title}" (image)` });
   }
 
   const problems: string[] = [];
@@ -160,16 +163,5 @@ function fromLines(dockerfile: string): { image: string; line: number }[] {
 
 /** Each Compose service's image, and whether the service builds it (then the name is the lesson's own). */
 function composeImages(text: string): { service: string; image: string; built: boolean }[] {
-  let document: unknown;
-  try {
-    document = parseYaml(text, { maxAliasCount: 10 });
-  } catch {
-    return [];
-  }
-  const services = (document as { services?: unknown } | null)?.services;
-  if (!services || typeof services !== 'object') return [];
-  return Object.entries(services as Record<string, unknown>).flatMap(([service, definition]) => {
-    const { image, build } = (definition ?? {}) as { image?: unknown; build?: unknown };
-    return typeof image === 'string' ? [{ service, image, built: build !== undefined }] : [];
-  });
+  return composeServices(text).flatMap(([service, { image, build }]) => (typeof image === 'string' ? [{ service, image, built: build !== undefined }] : []));
 }

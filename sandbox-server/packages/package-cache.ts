@@ -10,9 +10,20 @@ import { NPM_CACHE_HOST, PROXY_PORT } from './cache-hosts.ts';
 import { npmCacheConfig } from './npm-cache-config.ts';
 import { PROXY_MARKER, proxyConfig, SERVICE_USER } from './proxy-config.ts';
 import type { PackageCacheSettings } from './settings.ts';
+import { runningFromPidFile, SERVICE_MARK, type ServiceProcess } from '../processes.ts';
 import { waitFor } from '../wait-for.ts';
 
 export class PackageCacheError extends Error {}
+
+/** The npm cache's Verdaccio, which renames its command line to "verdaccio" once it runs. */
+function verdaccioIn(npmDir: string): ServiceProcess {
+  return { pidFile: path.join(npmDir, 'verdaccio.pid'), configFile: path.join(npmDir, 'config.yaml'), title: 'verdaccio' };
+}
+
+/** The proxy's nginx master. */
+function nginxIn(proxyDir: string): ServiceProcess {
+  return { pidFile: path.join(proxyDir, 'nginx.pid'), configFile: path.join(proxyDir, 'nginx.conf') };
+}
 
 
 interface Options {
@@ -37,26 +48,31 @@ export async function ensurePackageCache(docker: Docker, settings: PackageCacheS
   for (const dir of [npmDir, path.join(proxyDir, 'tmp'), path.join(proxyDir, 'cache')]) mkdirSync(dir, { recursive: true, mode: 0o755 });
   const npmSocket = path.join(npmDir, 'verdaccio.sock');
 
+  // Each half is started again only if it is down, so that mending one never cuts the other's
+  // downloads: a half that is running with this configuration is kept, answering or only slow.
   const npmConfig = npmCacheConfig(settings, { directory: npmDir, socket: npmSocket });
-  if (!(await sameConfigAnswering(path.join(npmDir, 'config.yaml'), npmConfig, () => npmCacheAnswers(npmSocket)))) {
+  const verdaccio = verdaccioIn(npmDir);
+  if (!(await sameConfigUp(verdaccio.configFile, npmConfig, async () => runningFromPidFile(verdaccio) || (await npmCacheAnswers(npmSocket))))) {
     await startNpmCache(npmDir, npmConfig, npmSocket, options);
   }
 
   ensureHostPackages([{ provides: '/usr/sbin/nginx', package: 'nginx' }], options.logDir, options.log);
   const config = proxyConfig(settings, { directory: proxyDir, npmSocket });
-  if (!(await sameConfigAnswering(path.join(proxyDir, 'nginx.conf'), config, () => proxyAnswers(settings)))) {
+  const nginx = nginxIn(proxyDir);
+  if (!(await sameConfigUp(nginx.configFile, config, async () => runningFromPidFile(nginx) || (await proxyItselfAnswers(settings))))) {
     startProxy(proxyDir, config, options);
-    if (!(await waitFor(() => proxyAnswers(settings), 15_000))) {
+    // The proxy itself: the npm cache behind it was seen to above, and may only be slow.
+    if (!(await waitFor(() => proxyItselfAnswers(settings), 15_000))) {
       throw new PackageCacheError(`The package cache's proxy did not answer on ${settings.proxyUrl} within 15 s; see ${path.join(proxyDir, 'error.log')}.`);
     }
   }
   options.log(`class package cache on ${settings.proxyUrl} (npm, PyPI and Debian; cache in ${settings.directory})`);
 }
 
-/** True when the running service was started from exactly this configuration and answers. */
-async function sameConfigAnswering(file: string, config: string, answers: () => Promise<boolean>): Promise<boolean> {
+/** True when the service was started from exactly this configuration and is up. */
+async function sameConfigUp(file: string, config: string, up: () => Promise<boolean>): Promise<boolean> {
   const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-  return current === config && (await answers());
+  return current === config && (await up());
 }
 
 async function ensurePackageNetwork(docker: Docker, settings: PackageCacheSettings): Promise<void> {
@@ -89,8 +105,9 @@ async function ensurePackageNetwork(docker: Docker, settings: PackageCacheSettin
 }
 
 async function startNpmCache(directory: string, config: string, socket: string, options: Options): Promise<void> {
-  stopFromPidFile(path.join(directory, 'verdaccio.pid'));
-  writeFileSync(path.join(directory, 'config.yaml'), config);
+  const verdaccio = verdaccioIn(directory);
+  stopFromPidFile(verdaccio);
+  writeFileSync(verdaccio.configFile, config);
   rmSync(socket, { force: true });
   // Its package exports no bin path, so the file is found beside its package.json.
   const entry = path.join(path.dirname(createRequire(import.meta.url).resolve('verdaccio/package.json')), 'bin', 'verdaccio');
@@ -101,17 +118,17 @@ async function startNpmCache(directory: string, config: string, socket: string, 
   const user = serviceUser(entry);
   if (user) spawnSync('chown', ['-R', `${user.uid}:${user.gid}`, directory], { stdio: 'ignore' });
   else if (process.getuid?.() === 0) options.log(`warning: the npm cache runs as root, because ${SERVICE_USER} can't reach ${entry}; keep the project in a folder others may read`);
-  const child = spawn(process.execPath, [entry, '--config', path.join(directory, 'config.yaml')], {
+  const child = spawn(process.execPath, [entry, '--config', verdaccio.configFile], {
     detached: true,
     ...(user ?? {}),
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', [SERVICE_MARK]: verdaccio.configFile },
   });
   closeSync(fd);
   // A spawn that fails (EACCES, ENOENT) reports here, and the wait below says what to do.
   child.on('error', (error) => options.log(`the npm cache (Verdaccio) could not start: ${error.message}`));
   child.unref();
-  writeFileSync(path.join(directory, 'verdaccio.pid'), `${child.pid}\n`);
+  writeFileSync(verdaccio.pidFile, `${child.pid}\n`);
   if (!(await waitFor(() => npmCacheAnswers(socket), 30_000))) {
     throw new PackageCacheError(`The npm cache (Verdaccio) did not answer within 30 s; see ${logFile}.`);
   }
@@ -121,10 +138,10 @@ async function startNpmCache(directory: string, config: string, socket: string, 
 }
 
 function startProxy(directory: string, config: string, options: Options): void {
-  const conf = path.join(directory, 'nginx.conf');
-  const pidFile = path.join(directory, 'nginx.pid');
+  const nginx = nginxIn(directory);
+  const conf = nginx.configFile;
   // A proxy this project started from an older configuration is replaced; anyone else's nginx is left alone.
-  if (existsSync(conf) && readFileSync(conf, 'utf8').startsWith(PROXY_MARKER)) stopFromPidFile(pidFile);
+  if (existsSync(conf) && readFileSync(conf, 'utf8').startsWith(PROXY_MARKER)) stopFromPidFile(nginx);
   writeFileSync(conf, config);
   spawnSync('chown', ['-R', `${SERVICE_USER}:${SERVICE_USER}`, path.join(directory, 'cache'), path.join(directory, 'tmp')], { stdio: 'ignore' });
   const started = spawnSync('/usr/sbin/nginx', ['-c', conf, '-p', directory, '-e', path.join(directory, 'error.log')], { encoding: 'utf8', timeout: 20_000 });
@@ -157,10 +174,10 @@ function serviceUser(entry: string): { uid: number; gid: number } | undefined {
   return tried.status === 0 ? { uid, gid } : undefined;
 }
 
-function stopFromPidFile(pidFile: string): void {
-  if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8'), 10);
-  if (!Number.isInteger(pid) || pid <= 1) return;
+/** Stops the process a pid file names, if it is still the one started from its config file (pids are reused). */
+function stopFromPidFile(service: ServiceProcess): void {
+  if (!runningFromPidFile(service)) return;
+  const pid = Number.parseInt(readFileSync(service.pidFile, 'utf8'), 10);
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
@@ -181,26 +198,48 @@ function npmCacheAnswers(socket: string): Promise<boolean> {
   return answers({ socketPath: socket, path: '/-/ping' });
 }
 
+/**
+ * Whether the cache's processes (Verdaccio, nginx's master) are running, answering or not. A cache
+ * slow under a class's builds is not a dead one, and starting it again would cut their downloads.
+ */
+export function packageCacheRunning(settings: PackageCacheSettings): boolean {
+  return runningFromPidFile(verdaccioIn(path.join(settings.directory, 'npm'))) && runningFromPidFile(nginxIn(path.join(settings.directory, 'proxy')));
+}
+
+/** Whether a build would get its packages now: the proxy answers, with the npm cache behind it. */
+export function packageCacheAnswers(settings: PackageCacheSettings): Promise<boolean> {
+  return proxyAnswers(settings);
+}
+
 function proxyAnswers(settings: PackageCacheSettings): Promise<boolean> {
   // An absolute-form request, as a build's package manager sends it through the proxy.
   return answers({ host: settings.gateway, port: PROXY_PORT, path: `http://${NPM_CACHE_HOST}/-/ping`, headers: { Host: NPM_CACHE_HOST } });
 }
 
-function answers(request: http.RequestOptions): Promise<boolean> {
+/** The proxy itself, whatever is behind it: its catch-all server refuses a name it doesn't serve. */
+async function proxyItselfAnswers(settings: PackageCacheSettings): Promise<boolean> {
+  return (await status({ host: settings.gateway, port: PROXY_PORT, path: 'http://layerlab-probe.invalid/', headers: { Host: 'layerlab-probe.invalid' } })) === 403;
+}
+
+async function answers(request: http.RequestOptions): Promise<boolean> {
+  return (await status(request)) === 200;
+}
+
+function status(request: http.RequestOptions): Promise<number | undefined> {
   return new Promise((resolve) => {
     const sent = http.get({ ...request, timeout: 3000 }, (response) => {
       response.resume();
-      resolve(response.statusCode === 200);
+      resolve(response.statusCode);
     });
     sent.on('timeout', () => sent.destroy());
-    sent.on('error', () => resolve(false));
+    sent.on('error', () => resolve(undefined));
   });
 }
 
 
 /** Stops a cache's proxy and npm cache and removes its network (tests and `LAYERLAB_PACKAGE_CACHE=off` operators tidying up). */
 export async function stopPackageCache(docker: Docker, settings: PackageCacheSettings): Promise<void> {
-  stopFromPidFile(path.join(settings.directory, 'proxy', 'nginx.pid'));
-  stopFromPidFile(path.join(settings.directory, 'npm', 'verdaccio.pid'));
+  stopFromPidFile(nginxIn(path.join(settings.directory, 'proxy')));
+  stopFromPidFile(verdaccioIn(path.join(settings.directory, 'npm')));
   await docker.getNetwork(settings.network).remove().catch(() => {});
 }

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureHostPackages } from '../engine/host-packages.ts';
 import { registryPort } from './address.ts';
 import { probeRegistry } from './client.ts';
 import { htpasswdFile, registryDirectory, registryLogin } from './credentials.ts';
+import { processesWhere } from '../processes.ts';
 import { waitFor } from '../wait-for.ts';
 
 export class RegistryUnavailableError extends Error {}
@@ -41,7 +42,7 @@ function config(port: number, dataDir: string): string {
  * garbage-collected first. An open registry (one an earlier Layerlab started without a login) is
  * replaced; anyone else's is left alone and the server refuses to start.
  */
-export async function ensureRegistry(options: { logDir: string; log: (line: string) => void }): Promise<void> {
+export async function ensureRegistry(options: { logDir: string; log: (line: string) => void; collectGarbage?: boolean }): Promise<void> {
   const port = registryPort();
   registryLogin();
   const open = await probeRegistry(false);
@@ -68,10 +69,11 @@ export async function ensureRegistry(options: { logDir: string; log: (line: stri
   const directory = registryDirectory();
   const dataDir = path.join(directory, 'data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const configFile = path.join(directory, 'config.yml');
+  const configFile = registryConfigFile();
   writeFileSync(configFile, config(port, dataDir), { mode: 0o600 });
   // Sessions delete their manifests when they end; this frees the layers nothing names any more.
-  spawnSync('docker-registry', ['garbage-collect', '--delete-untagged', configFile], { stdio: 'ignore', timeout: 60_000 });
+  // Not when a live server restarts a registry that died: the collection blocks it while it runs.
+  if (options.collectGarbage !== false) spawnSync('docker-registry', ['garbage-collect', '--delete-untagged', configFile], { stdio: 'ignore', timeout: 60_000 });
   mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, 'registry.log');
   options.log(`starting the class registry on localhost:${port} (log: ${logFile})`);
@@ -83,32 +85,40 @@ export async function ensureRegistry(options: { logDir: string; log: (line: stri
   }
 }
 
+function registryConfigFile(): string {
+  return path.join(registryDirectory(), 'config.yml');
+}
+
+/** A docker-registry serving a config file: its arguments are `serve FILE`. */
+function servesRegistry(args: string[]): boolean {
+  return path.basename(args[0] ?? '') === 'docker-registry' && args[1] === 'serve' && args[2] !== undefined;
+}
+
+/**
+ * Whether the class registry's process is alive, answering or not: one slow under a class's pushes
+ * is not dead, and a second one started beside it could only fail to take its port.
+ */
+export function registryRunning(): boolean {
+  const configFile = registryConfigFile();
+  return processesWhere((args) => servesRegistry(args) && args[2] === configFile).length > 0;
+}
 
 /**
  * Stops a docker-registry on this port that a Layerlab server started from its own config (an
  * earlier version's, with no login). Returns whether there was one.
  */
 function stopOwnOpenRegistry(port: number): boolean {
-  let stopped = false;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let args: string[];
-    try {
-      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    if (path.basename(args[0] ?? '') !== 'docker-registry' || args[1] !== 'serve' || !args[2]) continue;
+  const own = processesWhere((args, pid) => {
+    if (!servesRegistry(args)) return false;
     let text: string;
     try {
-      text = readFileSync(path.resolve(`/proc/${entry}/cwd`, args[2]), 'utf8');
+      text = readFileSync(path.resolve(`/proc/${pid}/cwd`, args[2]!), 'utf8');
     } catch {
-      continue;
+      return false;
     }
-    const ours = text.includes(MARKER) || args[2].includes(`${path.sep}.layerlab${path.sep}registry${path.sep}`);
-    if (!ours || !text.includes(`addr: 127.0.0.1:${port}`)) continue;
-    process.kill(Number(entry), 'SIGTERM');
-    stopped = true;
-  }
-  return stopped;
+    const ours = text.includes(MARKER) || args[2]!.includes(`${path.sep}.layerlab${path.sep}registry${path.sep}`);
+    return ours && text.includes(`addr: 127.0.0.1:${port}`);
+  });
+  for (const pid of own) process.kill(pid, 'SIGTERM');
+  return own.length > 0;
 }

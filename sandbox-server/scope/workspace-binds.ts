@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { lstat } from 'node:fs/promises';
+import { lstat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Namespace } from './namespace.ts';
 
@@ -35,8 +35,24 @@ export async function startWithWorkspaceBinds(docker: Docker, namespace: Namespa
     for (const source of sources) await checkNoSymlinks(root, source);
     await start();
   } finally {
-    await Promise.all(paused.map((writer) => docker.getContainer(writer).unpause().catch(() => undefined)));
+    await Promise.all(paused.map((writer) => thaw(docker, writer)));
   }
+}
+
+/** How long an unpause may take before the freezer is thawed by hand. */
+const UNPAUSE_MS = 5000;
+
+/**
+ * Unpauses a writer. Seen on Docker 20.10 with cgroup v1: an unpause that never returns, the
+ * container's freezer left FROZEN and its session's terminal hung for good. Past UNPAUSE_MS the
+ * freezer is thawed directly, which also lets the engine's own unpause finish.
+ */
+async function thaw(docker: Docker, id: string): Promise<void> {
+  const unpaused = docker.getContainer(id).unpause().then(() => true, () => true);
+  const inTime = await Promise.race([unpaused, new Promise<false>((resolve) => setTimeout(() => resolve(false), UNPAUSE_MS).unref())]);
+  if (inTime) return;
+  await writeFile(`/sys/fs/cgroup/freezer/docker/${id}/freezer.state`, 'THAWED').catch(() => undefined);
+  await Promise.race([unpaused, new Promise((resolve) => setTimeout(resolve, UNPAUSE_MS).unref())]);
 }
 
 /** Pauses the session's running containers that can write the workspace; returns the ones it paused. */
@@ -55,7 +71,7 @@ async function freezeWriters(docker: Docker, namespace: Namespace, root: string,
       paused.push(writer.Id);
     }
   } catch (error) {
-    await Promise.all(paused.map((writer) => docker.getContainer(writer).unpause().catch(() => undefined)));
+    await Promise.all(paused.map((writer) => thaw(docker, writer)));
     throw error;
   }
   return paused;

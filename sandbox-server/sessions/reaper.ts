@@ -4,7 +4,7 @@ import { isEngineDown } from '../engine/errors.ts';
 import { LABEL, namespaceOfImageTag } from '../scope/namespace.ts';
 import { leaseStates, removeDeadLeases, type LeaseState } from './lease.ts';
 import type { SessionStore } from './store.ts';
-import { removeNamespace } from './teardown.ts';
+import { endSession, removeNamespace } from './teardown.ts';
 
 export interface ReapReport {
   endedSessions: number;
@@ -72,10 +72,8 @@ export class Reaper {
     try {
       for (const session of this.#store.all()) {
         if (!this.#store.isExpired(session, now)) continue;
-        session.activeBuild?.abort();
-        this.#store.delete(session);
         report.endedSessions += 1;
-        await removeNamespace(this.#docker, session.record.namespace);
+        await endSession(this.#docker, this.#store, session);
         report.removedNamespaces.push(session.record.namespace);
       }
       const leases = await leaseStates(this.#docker);

@@ -26,6 +26,8 @@ export interface SessionRecord {
   history: string[];
   /** Every command the learner finished, for "the learner ran …" checks. */
   commands: RanCommand[];
+  /** The class learner this session records for (classes/recorder.ts), when the browser joined a class. */
+  learner?: { classCode: string; learnerId: string };
 }
 
 /** Commands a session keeps for "the learner ran …" checks. */
@@ -44,10 +46,15 @@ export interface SessionEvents {
   files: [source: 'workbench'];
   /** A terminal command started. */
   'command-start': [command: string];
-  /** A terminal command finished (and the workspace copy holds what it did). */
-  command: [command: RanCommand];
+  /**
+   * A terminal command finished (and the workspace copy holds what it did); `sequence` is the
+   * workbench command end it tells of (see Workbench's `command-end`).
+   */
+  command: [command: RanCommand, sequence: number | undefined];
   /** The session's engine objects may have changed. */
   objects: [];
+  /** A terminal socket opened or closed on the session; `open` is how many are open now. */
+  terminals: [open: number];
   ended: [];
 }
 
@@ -58,6 +65,8 @@ export class Session extends EventEmitter<SessionEvents> {
   activeBuild: AbortController | undefined;
   /** The last build, step by step, for the editor's gutter; in memory only (a restart forgets it). */
   lastBuild: { result: BuildResult; dockerfilePath: string } | undefined;
+  /** Terminal sockets open on the session now (in memory): a class learner with one is online. */
+  openTerminals = 0;
 
   constructor(record: SessionRecord, instance: string) {
     super();
@@ -73,11 +82,21 @@ export class Session extends EventEmitter<SessionEvents> {
     return this.record.files;
   }
 
+  terminalSocketOpened(): void {
+    this.openTerminals += 1;
+    this.emit('terminals', this.openTerminals);
+  }
+
+  terminalSocketClosed(): void {
+    this.openTerminals = Math.max(0, this.openTerminals - 1);
+    this.emit('terminals', this.openTerminals);
+  }
+
   /** Keeps a finished command for "the learner ran …" checks (the newest COMMANDS_KEPT), and tells who listens. */
-  commandFinished(line: string, exitCode: number): RanCommand {
+  commandFinished(line: string, exitCode: number, sequence?: number): RanCommand {
     const ran: RanCommand = { line, exitCode, at: Date.now(), ...(this.record.lessonId ? { lessonId: this.record.lessonId } : {}) };
     this.record.commands = [...this.record.commands, ran].slice(-COMMANDS_KEPT);
-    this.emit('command', ran);
+    this.emit('command', ran, sequence);
     return ran;
   }
 }

@@ -2,6 +2,18 @@ import type Docker from 'dockerode';
 import { isNotFound } from '../engine/errors.ts';
 import { deleteNamespace } from '../registry/client.ts';
 import { LABEL, namespaceOfImageTag } from '../scope/namespace.ts';
+import type { Session } from './session.ts';
+import type { SessionStore } from './store.ts';
+
+/**
+ * Ends a session as its expiry does: its build stops, it leaves the store (its terminals close on
+ * `ended`), and its engine objects are removed.
+ */
+export async function endSession(docker: Docker, store: SessionStore, session: Session): Promise<void> {
+  session.activeBuild?.abort();
+  store.delete(session);
+  await removeNamespace(docker, session.record.namespace);
+}
 
 /**
  * Removes every engine object of one namespace: containers, images, volumes, its repositories in

@@ -13,6 +13,8 @@ export interface LinesTerminalOptions {
 
 /** Lines a client may send ahead of the one running; a piped script is read faster than it runs. */
 const QUEUED_LINES = 1000;
+/** What the kernel's cooked terminal holds of a line (4095 bytes), less the keys typed around it. */
+const COOKED_LINE_MAX = 4000;
 
 /**
  * A terminal with no screen, for a piped `layerlab shell`, `layerlab lessons check` and the
@@ -77,6 +79,8 @@ export class LinesTerminal {
       control({ type: 'command-end', command, exitCode: 1 });
       return;
     }
+    // A line the cooked terminal can't hold waits for readline (see Workbench.lineEditing).
+    if (Buffer.byteLength(command) > COOKED_LINE_MAX) await workbench.lineEditing();
     const lineEnds = new LineEnds();
     const cap = workbench.policy.terminal.outputCapBytes;
     let sent = 0;
@@ -103,10 +107,12 @@ export class LinesTerminal {
           this.#options.send(Buffer.from(`\n[layerlab: output cut after ${Math.round(cap / 1024)} KiB; the command runs on]\n`));
         }
       });
-      let ended = false;
-      on(workbench, 'command-end', () => {
+      // This line's end, by its number: the session's word of a command typed in a browser terminal
+      // just before (its files still being read back) comes first and must not end this line.
+      let ended: number | undefined;
+      on(workbench, 'command-end', (_command: string, _exitCode: number, _stamp: string | undefined, sequence: number) => {
         started = false;
-        ended = true;
+        ended = sequence;
       });
       const unfinishedLine = () => {
         finish({ type: 'error', message: `"${command.slice(0, 60)}" is not a whole command (an open quote, a trailing \\?); a lines terminal runs each line on its own` });
@@ -114,9 +120,9 @@ export class LinesTerminal {
       };
       let unfinished = false;
       // The session tells of the command once its files are read back, as the browser hears it.
-      on(session, 'command', (ran: RanCommand) => {
+      on(session, 'command', (ran: RanCommand, sequence: number | undefined) => {
         if (unfinished) unfinishedLine();
-        else finish({ type: 'command-end', command: ran.line, exitCode: ran.exitCode });
+        else if (ended !== undefined && sequence === ended) finish({ type: 'command-end', command: ran.line, exitCode: ran.exitCode });
       });
       on(workbench, 'more', () => {
         // Ctrl-C drops the unfinished line; bash then draws a prompt (and may keep the line in history).
@@ -126,7 +132,7 @@ export class LinesTerminal {
       on(workbench, 'prompt', () => {
         if (unfinished) unfinishedLine();
         // Nothing ran: only spaces. (A line that ran waits for the session's word, after its files.)
-        else if (!started && !ended) finish({ type: 'command-end', command, exitCode: 0 });
+        else if (!started && ended === undefined) finish({ type: 'command-end', command, exitCode: 0 });
       });
       const shellGone = (message: string) => {
         finish({ type: 'error', message });

@@ -28,8 +28,11 @@ export const ClientMessage = z.discriminatedUnion('type', [
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 export type ServerMessage =
-  /** `screen`: the next binary frame redraws the whole screen (a shell that was already running). */
-  | { type: 'ready'; mode: TerminalMode; lessonId?: string; screen?: boolean }
+  /**
+   * `screen`: the next binary frame redraws the whole screen (a shell that was already running).
+   * `cols` and `rows`: the screen's size, which a watcher (who can't resize it) draws at.
+   */
+  | { type: 'ready'; mode: TerminalMode; lessonId?: string; screen?: boolean; cols?: number; rows?: number }
   /** The shell changed the workspace: every file the editor shows, as the workbench now holds them. */
   | { type: 'files'; files: Record<string, string> }
   | { type: 'command-start'; command: string }

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import SerializeAddonModule from '@xterm/addon-serialize';
 import HeadlessModule from '@xterm/headless';
 import type { BuildQueue } from '../build/queue.ts';
+import type { Machine } from '../services/machine.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
 import { engineAnswers } from '../engine/connect.ts';
 import { ENGINE_DOWN_MESSAGE, isEngineDown, isNotFound } from '../engine/errors.ts';
@@ -29,14 +30,19 @@ const DRAIN_MS = 10_000;
 const RESTARTS_PER_MINUTE = 5;
 /** How often a workbench whose engine went away asks whether it is back. */
 const ENGINE_RETRY_MS = 1000;
+const BRACKETED_PASTE_ON = '\x1b[?2004h';
 
 export interface WorkbenchEvents {
   /** Terminal output, markers taken out. */
   output: [data: Buffer];
   /** A command line was read and runs now. */
   'command-start': [command: string];
-  /** It finished; `command` is the line as history holds it, `workspaceStamp` sums the workspace as it left it. */
-  'command-end': [command: string, exitCode: number, workspaceStamp: string | undefined];
+  /**
+   * It finished; `command` is the line as history holds it, `workspaceStamp` sums the workspace as
+   * it left it, and `sequence` counts the workbench's command ends (the session's word of each
+   * carries it on).
+   */
+  'command-end': [command: string, exitCode: number, workspaceStamp: string | undefined, sequence: number];
   /** Back at the prompt with nothing run: an empty line, Ctrl-C at the prompt. (A comment is history, so it ends.) */
   prompt: [];
   /** bash read part of a command (an open quote, a trailing backslash) and waits for the rest. */
@@ -45,8 +51,10 @@ export interface WorkbenchEvents {
   closed: [reason: string];
   /** The engine stopped answering; the shell comes back when it does. */
   away: [];
-  /** The shell ended (`exit`, a crash) with the engine still there; a new one follows. */
+  /** The shell ended (`exit`, a crash) and a new one has started: told as the new one first speaks. */
   'shell-ended': [];
+  /** Readline reads the terminal again (see lineEditing). */
+  'line-editing': [];
 }
 
 export interface WorkbenchOptions {
@@ -55,6 +63,7 @@ export interface WorkbenchOptions {
   policy: SandboxPolicy;
   session: Session;
   buildQueue: BuildQueue;
+  machine: Machine;
   /** Where the sessions' boundary sockets live: `<socketsDir>/<namespace>/docker.sock`. */
   socketsDir: string;
   log?: (line: string) => void;
@@ -91,7 +100,22 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   #drainUntil = 0;
   #cols = 80;
   #rows = 24;
+  /**
+   * The shell ended and a new one is being started: told (printed, and `shell-ended`) once the new
+   * one speaks. A shell that ended because the engine is stopping is told as the engine being away
+   * instead, so neither the screen nor a lines terminal blames the learner's line for it.
+   */
+  #shellEndedUntold = false;
+  /** The engine-away line is printed once until a shell speaks again, however many tries it takes. */
+  #engineAwayTold = false;
   #lineTurn: Promise<void> = Promise.resolve();
+  #commandsEnded = 0;
+  /**
+   * Whether readline reads the terminal now. The prompt's marker comes from PROMPT_COMMAND, before
+   * readline takes the terminal out of cooked mode, where the kernel holds at most 4 KiB of a line
+   * and drops the rest, Enter included: a long line typed then would never run.
+   */
+  #lineEditing = false;
 
   private constructor(options: WorkbenchOptions, container: Docker.Container, boundary: EngineBoundary) {
     super();
@@ -110,10 +134,10 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
    * kept), or a new one seeded with the session's files.
    */
   static async open(options: WorkbenchOptions): Promise<Workbench> {
-    const { docker, engine, policy, session, buildQueue } = options;
+    const { docker, engine, policy, session, buildQueue, machine } = options;
     await engine.ensureNetwork();
     const socketDir = path.join(options.socketsDir, session.namespace.id);
-    const boundary = await EngineBoundary.listen({ docker, engine, session, buildQueue, policy, socketDir, log: options.log });
+    const boundary = await EngineBoundary.listen({ docker, engine, session, buildQueue, machine, policy, socketDir, log: options.log });
     try {
       const container = docker.getContainer(session.namespace.workbenchName);
       let existing: Docker.ContainerInspectInfo | undefined;
@@ -182,6 +206,11 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     if (this.#drainUntil > 0) this.#attachment?.resume();
   }
 
+  /** The shell's window size, as the learner's terminal last set it. */
+  get size(): { cols: number; rows: number } {
+    return { cols: this.#cols, rows: this.#rows };
+  }
+
   resize(cols: number, rows: number): void {
     if (cols === this.#cols && rows === this.#rows) return;
     this.#cols = cols;
@@ -231,6 +260,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     })) as unknown as Duplex;
     this.#attachment = stream;
     this.#markers = new ShellMarkerFilter();
+    this.#lineEditing = false;
     stream.on('data', (chunk: Buffer) => this.#onOutput(stream, chunk));
     stream.on('error', () => stream.destroy());
     stream.on('close', () => {
@@ -249,7 +279,6 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
     // No shell until one is started again (or the engine is back): nothing is typed into the void.
     this.#setState('starting');
     if (!(await engineAnswers(this.#options.docker))) return this.#awaitEngine();
-    this.emit('shell-ended');
     const now = Date.now();
     this.#restarts = [...this.#restarts.filter((at) => now - at < 60_000), now];
     if (this.#restarts.length > RESTARTS_PER_MINUTE) {
@@ -258,7 +287,7 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
       this.emit('closed', 'the shell keeps exiting');
       return;
     }
-    this.#print('[layerlab: the shell ended; here is a new one]');
+    this.#shellEndedUntold = true;
     await this.#restart();
   }
 
@@ -283,9 +312,11 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
    */
   async #awaitEngine(): Promise<void> {
     if (this.#state === 'closed') return;
+    this.#shellEndedUntold = false;
     if (this.#state !== 'away') {
       this.#setState('away');
-      this.#print(`[layerlab: ${ENGINE_DOWN_MESSAGE}]`);
+      if (!this.#engineAwayTold) this.#print(`[layerlab: ${ENGINE_DOWN_MESSAGE}]`);
+      this.#engineAwayTold = true;
       this.emit('away');
     }
     while (this.#state === 'away' && !(await engineAnswers(this.#options.docker))) {
@@ -302,6 +333,12 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
 
   /** Output and markers are told in the order the shell wrote them: the text before a marker first. */
   #onOutput(stream: Duplex, chunk: Buffer): void {
+    this.#engineAwayTold = false;
+    if (this.#shellEndedUntold) {
+      this.#shellEndedUntold = false;
+      this.#print('[layerlab: the shell ended; here is a new one]');
+      this.emit('shell-ended');
+    }
     const { output, markers } = this.#markers.push(chunk);
     let from = 0;
     if (this.#drainUntil > 0) {
@@ -342,17 +379,41 @@ export class Workbench extends EventEmitter<WorkbenchEvents> {
   }
 
   #onText(data: Buffer): void {
+    // Readline switches bracketed paste on as it takes the terminal (bash 5.2's default).
+    if (!this.#lineEditing && data.includes(BRACKETED_PASTE_ON)) {
+      this.#lineEditing = true;
+      this.emit('line-editing');
+    }
     this.#screen.write(data);
     this.emit('output', data);
   }
 
+  /**
+   * Resolves once readline reads the terminal, so a line of any length can be typed; at most
+   * `fallbackMs` later when nothing says so (a learner who turned bracketed paste off).
+   */
+  lineEditing(fallbackMs = 1000): Promise<void> {
+    if (this.#lineEditing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('line-editing', done);
+        resolve();
+      };
+      const timer = setTimeout(done, fallbackMs);
+      this.on('line-editing', done);
+    });
+  }
+
   #onMarker(marker: ShellMarker): void {
+    if (marker.kind !== 'more') this.#lineEditing = false;
     if (marker.kind === 'start') {
       this.#setState('running');
       this.emit('command-start', marker.command);
     } else if (marker.kind === 'end') {
       this.#setState('prompt');
-      this.emit('command-end', marker.command, marker.exitCode, marker.workspaceStamp);
+      this.#commandsEnded += 1;
+      this.emit('command-end', marker.command, marker.exitCode, marker.workspaceStamp, this.#commandsEnded);
     } else if (marker.kind === 'prompt') {
       this.#setState('prompt');
       this.emit('prompt');

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { BuildQueue } from '../build/queue.ts';
 import type { SandboxPolicy } from '../config/policy.ts';
 import type { ScopedEngine } from '../scope/scoped-engine.ts';
+import type { Machine } from '../services/machine.ts';
 import type { Session } from '../sessions/session.ts';
 import type { SessionStore } from '../sessions/store.ts';
 import { Workbench } from './workbench.ts';
@@ -12,6 +13,7 @@ export interface WorkbenchesOptions {
   docker: Docker;
   store: SessionStore;
   buildQueue: BuildQueue;
+  machine: Machine;
   stateDir: string;
   engineFor(session: Session): ScopedEngine;
   policyFor(session: Session): SandboxPolicy;
@@ -52,7 +54,7 @@ export class Workbenches {
   }
 
   async #openFor(session: Session): Promise<Workbench> {
-    const { docker, buildQueue, log } = this.#options;
+    const { docker, buildQueue, machine, log } = this.#options;
     const opening = this.#open.get(session);
     const workbench = await Workbench.open({
       docker,
@@ -60,6 +62,7 @@ export class Workbenches {
       policy: this.#options.policyFor(session),
       session,
       buildQueue,
+      machine,
       socketsDir: this.socketsDir,
       log: (line) => log.warn(line),
     });
@@ -72,12 +75,12 @@ export class Workbenches {
     // The stamp of the workspace as last read back: a command that leaves it the same (names, sizes
     // and times; the editor's writes change the times too) needs no read.
     let readAt: string | undefined;
-    workbench.on('command-end', (command, exitCode, stamp) => {
+    workbench.on('command-end', (command, exitCode, stamp, sequence) => {
       told = told.then(async () => {
         const unchanged = stamp !== undefined && stamp === readAt;
         if (!unchanged && (await this.#readBack(session, workbench))) readAt = stamp;
         this.#options.store.touch(session);
-        session.commandFinished(command, exitCode);
+        session.commandFinished(command, exitCode, sequence);
       });
     });
     // A shell that could not be started again (the engine was away) is opened afresh next time.

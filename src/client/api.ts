@@ -25,5 +25,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: str
     }
     throw new ApiError(response.status, message);
   }
+  // 204 No Content (leaving a class, say) has no body to read.
+  if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }

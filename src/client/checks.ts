@@ -4,7 +4,7 @@
  * learner has done anything in the lesson, a check that doesn't pass reads "to do" (neutral), not red.
  */
 import { api, ApiError } from './api.ts';
-import { recordChecks } from './storage.ts';
+import { noteCheckResults } from './progress.ts';
 import type { LessonData } from '../lib/workspace-files.ts';
 
 import type { CheckResult } from '../../sandbox-server/checks/result.ts';
@@ -122,7 +122,7 @@ export class ChecksPanel {
     const total = this.#items.length;
     this.#summary(this.#active || passed.length > 0 ? `${passed.length} of ${total} passing` : `${total} to do`);
     this.#root.querySelector<HTMLElement>('[data-checks-done]')!.hidden = passed.length !== total;
-    recordChecks(this.#lesson.lessonId, passed, total);
+    void noteCheckResults(this.#lesson.lessonId, passed, total);
   }
 
   #setState(item: HTMLLIElement, state: CheckState): void {

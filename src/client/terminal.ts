@@ -4,9 +4,8 @@
  * JSON control messages. A lost socket reconnects by itself, with backoff, to the same session
  * (or a new one with the learner's files, if the old one is gone), and says so on the screen.
  */
-import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
-import '@xterm/xterm/css/xterm.css';
+import type { Terminal } from '@xterm/xterm';
+import { dim, openSiteTerminal, socketUrl } from './xterm-setup.ts';
 import type { ServerMessage } from '../../sandbox-server/terminal/protocol.ts';
 import type { SessionOutcome } from './session.ts';
 
@@ -32,11 +31,8 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 const REPLACED_BY_ANOTHER_TERMINAL = 4000;
 const SESSION_ENDED = 4001;
 
-const dim = (text: string) => `\x1b[2m${text}\x1b[0m`;
-
 export class LessonTerminal {
   readonly #term: Terminal;
-  readonly #fit = new FitAddon();
   readonly #options: TerminalOptions;
   #socket: WebSocket | undefined;
   #attempt = 0;
@@ -51,42 +47,7 @@ export class LessonTerminal {
 
   constructor(host: HTMLElement, options: TerminalOptions) {
     this.#options = options;
-    this.#term = new Terminal({
-      cursorBlink: true,
-      fontFamily: "ui-monospace, 'SFMono-Regular', 'JetBrains Mono', 'DejaVu Sans Mono', Menlo, Consolas, monospace",
-      fontSize: 13.5,
-      lineHeight: 1.2,
-      scrollback: 5000,
-      allowProposedApi: false,
-      theme: {
-        background: '#0d1117',
-        foreground: '#e6edf3',
-        cursor: '#58a6ff',
-        selectionBackground: '#264f78',
-        black: '#484f58',
-        red: '#ff7b72',
-        green: '#3fb950',
-        yellow: '#d29922',
-        blue: '#58a6ff',
-        magenta: '#bc8cff',
-        cyan: '#39c5cf',
-        white: '#b1bac4',
-        brightBlack: '#6e7681',
-        brightRed: '#ffa198',
-        brightGreen: '#56d364',
-        brightYellow: '#e3b341',
-        brightBlue: '#79c0ff',
-        brightMagenta: '#d2a8ff',
-        brightCyan: '#56d4dd',
-        brightWhite: '#f0f6fc',
-      },
-    });
-    this.#term.loadAddon(this.#fit);
-    host.replaceChildren();
-    this.#term.open(host);
-    this.#term.textarea?.setAttribute('aria-label', 'Terminal input');
-    this.#fitNow();
-    new ResizeObserver(() => this.#fitSoon()).observe(host);
+    this.#term = openSiteTerminal(host, { label: 'Terminal input' }).term;
 
     this.#term.attachCustomKeyEventHandler((event) => this.#tabWayOut(event));
     this.#term.onData((data) => this.#onKeys(data));
@@ -162,9 +123,7 @@ export class LessonTerminal {
     clearTimeout(this.#reconnectTimer);
     this.#options.onConnection('connecting');
     const { cols, rows } = this.#term;
-    const url = new URL('/api/terminal', location.href);
-    url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.search = new URLSearchParams({ mode: 'tty', cols: String(cols), rows: String(rows) }).toString();
+    const url = socketUrl('/api/terminal', { mode: 'tty', cols: String(cols), rows: String(rows) });
     const socket = new WebSocket(url);
     socket.binaryType = 'arraybuffer';
     this.#socket = socket;
@@ -252,18 +211,6 @@ export class LessonTerminal {
   #whenOpen(): Promise<void> {
     if (this.#socket?.readyState === WebSocket.OPEN && this.#everOpened) return Promise.resolve();
     return new Promise((resolve) => this.#openWaiters.push(resolve));
-  }
-
-  #fitTimer: ReturnType<typeof setTimeout> | undefined;
-  #fitSoon(): void {
-    clearTimeout(this.#fitTimer);
-    this.#fitTimer = setTimeout(() => this.#fitNow(), 50);
-  }
-
-  #fitNow(): void {
-    // A hidden panel measures as zero; keep the last good size instead.
-    const size = this.#fit.proposeDimensions();
-    if (size && size.cols >= 2 && size.rows >= 1) this.#fit.fit();
   }
 }
 

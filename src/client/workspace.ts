@@ -10,7 +10,8 @@ import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
 import { Panes, registerPane } from './panes.ts';
 import { SandboxSession, type SessionInfo } from './session.ts';
 import { SessionClock } from './session-clock.ts';
-import { isLessonActive, loadFiles, markLessonActive, markStarted, type FileMap } from './storage.ts';
+import { noteLessonStarted } from './progress.ts';
+import { isLessonActive, loadFiles, markLessonActive, type FileMap } from './storage.ts';
 import { WorkspaceSync, type SyncState } from './workspace-sync.ts';
 import type { WorkspaceEditor } from './editor.ts';
 import type { ConnectionState, LessonTerminal } from './terminal.ts';
@@ -34,7 +35,7 @@ const STARTS_CONTAINER = /^docker\s+(?:container\s+)?(?:run|start|restart)\b/;
 /** After an edit reached the server (or a Reset or Solve), this long before the checks look again. */
 const CHECKS_AFTER_EDIT_MS = 300;
 const EXPIRED =
-  'Your sandbox had expired; a new one was started with your files. Images and containers from before are gone.';
+  'Your sandbox ended (it expired, or its server went away); a new one was started with your files. The images and containers from before are gone.';
 
 function sameFiles(a: FileMap, b: FileMap): boolean {
   const names = Object.keys(a);
@@ -71,7 +72,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
 
   // The browser's copy wins: it has every edit, even ones the server never received.
   const kept = loadFiles(lesson.lessonId);
-  markStarted(lesson.lessonId, lesson.checks.length);
+  void noteLessonStarted(lesson.lessonId, lesson.checks.length);
   let files: FileMap = kept ?? { ...lesson.files };
 
   // Before the learner has done anything here, a check that doesn't pass is "to do", not a mistake.

@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { AstroError } from 'astro/errors';
 import type { Loader, LoaderContext } from 'astro/loaders';
 import { policyFromEnv } from '../../sandbox-server/config/policy.ts';
+import { courseFromEnv } from '../../sandbox-server/course/course.ts';
 import { LessonError, lessonFolderNames, readLessonFolder } from '../../sandbox-server/lessons/folder.ts';
-import { splitFrontmatter } from '../../sandbox-server/lessons/library.ts';
-import { describeLessonError, LessonFrontmatter } from '../../sandbox-server/lessons/schema.ts';
+import { duplicateOrders, lessonFromFolder, splitFrontmatter } from '../../sandbox-server/lessons/library.ts';
 
-/** LAYERLAB_LESSONS_DIR, as the sandbox server reads it, so both always load the same lessons. */
+/** The course's lessons (LAYERLAB_COURSE, LAYERLAB_LESSONS_DIR), as the sandbox server finds them, so both always load the same lessons. */
 export function lessonsDirectory(): string {
-  return path.resolve(process.env.LAYERLAB_LESSONS_DIR ?? 'lessons');
+  return courseFromEnv(process.env).lessonsDir;
 }
 
 /**
@@ -30,26 +30,30 @@ export function lessonLoader(): Loader {
 
       const sync = async (id: string) => {
         const folder = readLessonFolder(path.join(directory, id), caps);
-        const shown = path.relative(process.cwd(), folder.file);
-        // The server's own frontmatter parser, so the site and the sandbox read the same fields.
-        const { data, body } = splitFrontmatter(folder.text, shown);
-        const frontmatter = LessonFrontmatter.safeParse(data);
-        if (!frontmatter.success) throw new LessonError(describeLessonError(shown, frontmatter.error));
-        const digest = context.generateDigest(JSON.stringify([folder.text, folder.files, folder.solution]));
-        const existing = context.store.get(id);
+        // The server's own frontmatter parser and rules, so the site and the sandbox read the same lessons.
+        const lesson = lessonFromFolder(folder);
+        const { body } = splitFrontmatter(folder.text, folder.file);
         const filePath = path.relative(fileURLToPath(context.config.root), folder.file).split(path.sep).join('/');
+        // The path is part of the digest: the same lesson in another folder (another course, a
+        // copy) is another entry, whose render must import its own lesson.mdx.
+        const digest = context.generateDigest(JSON.stringify([filePath, folder.text, folder.files, folder.solution]));
+        const existing = context.store.get(id);
         if (existing?.digest === digest) {
           // Unchanged since the last run; the content module still needs to be known to this one.
           context.store.addModuleImport(filePath);
-          return;
+          return lesson;
         }
-        const parsed = await context.parseData({ id, data: { ...frontmatter.data, files: folder.files, solution: folder.solution }, filePath: folder.file });
+        const parsed = await context.parseData({ id, data: { ...lesson.frontmatter, files: folder.files, solution: folder.solution }, filePath: folder.file });
         context.store.set({ id, data: parsed, body, filePath, digest, deferredRender: true });
+        return lesson;
       };
 
       const ids = lessonFolderNames(directory);
       try {
-        for (const id of ids) await sync(id);
+        const lessons = [];
+        for (const id of ids) lessons.push(await sync(id));
+        const orders = duplicateOrders(lessons);
+        if (orders.length > 0) throw new LessonError(orders.join('\n'));
       } catch (error) {
         throw error instanceof LessonError ? lessonError(error.message) : error;
       }
@@ -67,7 +71,8 @@ export function lessonLoader(): Loader {
           else await sync(id);
           context.logger.info(`Reloaded lesson ${id}`);
         } catch (error) {
-          // The page keeps the last good version; the sentence says what to fix.
+          // The entry keeps the last good version so the route stays; the page itself checks its
+          // folder again in dev (lesson-dev-check.ts) and shows this error in Astro's overlay.
           context.logger.error((error as Error).message);
         }
       };
@@ -80,7 +85,7 @@ export function lessonLoader(): Loader {
 }
 
 /** Shown by Astro as "[LessonError] lessons/x/lesson.mdx: field: what is wrong", without a stack trace. */
-function lessonError(sentences: string): Error {
+export function lessonError(sentences: string): Error {
   const error = new AstroError(
     sentences,
     'Each line names the lesson file and the frontmatter field or the workspace file; docs/authoring.md describes a lesson folder and every field.',
@@ -90,3 +95,4 @@ function lessonError(sentences: string): Error {
   error.stack = '';
   return error;
 }
+

@@ -27,3 +27,6 @@ export function quizId(id: string | undefined, question: string | undefined, pre
   }
   return `q${hash.toString(36)}`;
 }
+
+/** The props' rules, shared with `layerlab lessons check`, which reads them from the page without building it. */
+export { QUIZ_PROPS, quizPropsProblem } from '../../sandbox-server/lessons/quiz-props.ts';

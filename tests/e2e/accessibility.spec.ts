@@ -1,20 +1,54 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { lessonPage } from './support.ts';
 
 /** axe-core on every kind of page, the workspace loaded: nothing serious or critical. */
-const PAGES = ['/', '/lessons/01-your-first-image/', '/lessons/07-layers-and-the-build-cache/', '/no-such-page/'];
+const PAGES = ['/', '/lessons/01-your-first-image/', '/lessons/07-layers-and-the-build-cache/', '/no-such-page/', '/class/', '/class/join/?code=K7QM2P'];
+
+async function expectNoSeriousViolation(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+  const summary = serious.map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n  ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join('\n  ')}`);
+  expect(summary, summary.join('\n')).toEqual([]);
+}
 
 for (const path of PAGES) {
   test(`axe finds no serious or critical violation on ${path}`, async ({ page }) => {
     await page.goto(path);
     if (path.startsWith('/lessons/')) await lessonPage(page).ready();
-    const results = await new AxeBuilder({ page }).analyze();
-    const serious = results.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
-    const summary = serious.map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n  ${violation.nodes.slice(0, 3).map((node) => node.target.join(' ')).join('\n  ')}`);
-    expect(summary, summary.join('\n')).toEqual([]);
+    await expectNoSeriousViolation(page);
   });
 }
+
+test('axe finds no serious or critical violation on a class dashboard, with a learner and the class banner', async ({ page }) => {
+  await page.goto('/class/');
+  await page.getByLabel('Class name').fill('Axe class');
+  await page.getByRole('button', { name: 'Start the class' }).click();
+  await page.getByRole('link', { name: 'Open the dashboard →' }).click();
+  await expect(page.locator('[data-class-name]')).toHaveText('Axe class');
+  await expectNoSeriousViolation(page);
+
+  // This browser joins too: the banner shows on every page, and the dashboard gets a row to open.
+  const code = new URL(page.url()).searchParams.get('code')!;
+  await page.goto(`/class/join/?code=${code}`);
+  await page.getByLabel('Nickname').fill('Ada');
+  await page.getByRole('button', { name: 'Join the class' }).click();
+  await page.getByRole('link', { name: 'Go to the course →' }).click();
+  await expect(page.getByRole('complementary', { name: 'Your class' })).toBeVisible();
+  await expectNoSeriousViolation(page);
+  await page.goto(`/class/dashboard/?code=${code}`);
+  await page.getByRole('button', { name: 'Ada', exact: true }).click();
+  await expect(page.getByRole('region', { name: "Ada's terminal, read-only" }).locator('.xterm-rows')).toBeVisible();
+  await expectNoSeriousViolation(page);
+
+  // On a phone the roster scrolls in its box; the page itself never sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const [path, loaded] of [[`/class/dashboard/?code=${code}`, 'tr[data-learner-id]'], ['/class/', 'class-banner:not([hidden])']] as const) {
+    await page.goto(path);
+    await expect(page.locator(loaded)).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), path).toBeLessThanOrEqual(0);
+  }
+});
 
 test('Tab has a way out of the terminal (Esc then Tab) and of the editor (Ctrl+M), and Esc alone still reaches the shell', async ({ page }) => {
   await page.goto('/lessons/01-your-first-image/');

@@ -82,7 +82,7 @@ test('a sandbox the server no longer knows comes back with the browser\'s files,
   await lesson.typeAtEnd(`\n# ${stamp}`);
   expect((await reopened).status()).toBe(200);
   await expect(page.getByRole('status').filter({ hasText: 'expired' })).toHaveText(
-    'Your sandbox had expired; a new one was started with your files. Images and containers from before are gone.',
+    'Your sandbox ended (it expired, or its server went away); a new one was started with your files. The images and containers from before are gone.',
   );
   // The new session has the browser's copy (the last keystrokes may follow in the next save).
   const serverDockerfile = async () =>
@@ -106,6 +106,6 @@ test('a page opened after the sandbox expired starts a new one with the kept fil
   await page.context().clearCookies();
   await page.reload();
   await lesson.ready();
-  await expect(status).toHaveText('Your sandbox had expired; a new one was started with your files. Images and containers from before are gone.');
+  await expect(status).toHaveText('Your sandbox ended (it expired, or its server went away); a new one was started with your files. The images and containers from before are gone.');
   await expect(lesson.editor.locator('.view-lines')).toContainText(stamp);
 });

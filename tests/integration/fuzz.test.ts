@@ -84,16 +84,35 @@ describe('adversarial input', () => {
       `ls ${'-a'.repeat(7000)}`,
       `cat ${'../'.repeat(5000)}`,
     ];
+    // Each line ends, either run by the shell or refused with a sentence: over 16 KiB, or not a
+    // whole command (an open quote, an open $( ). Every line that didn't is listed, with what it
+    // gave, so one failure doesn't hide the next.
+    // Each line's time is kept too: should the lines together outlast the test, the failure names
+    // the slow ones instead of vitest's bare timeout.
+    const wrong: string[] = [];
+    const took: string[] = [];
+    const started = performance.now();
     for (const line of lines) {
-      // Each line ends, either run by the shell or refused with a sentence: over 16 KiB, or not a
-      // whole command (an open quote, an open $( ).
-      const outcome = await learner.run(line, 60_000).then(
+      const lineStarted = performance.now();
+      let unfinished = false;
+      const outcome = await learner.run(line, 30_000).then(
         (result) => `exit ${result.exitCode}`,
-        (error: Error) => error.message,
+        (error: Error) => {
+          unfinished = error.message.includes('did not finish within');
+          return unfinished ? 'did not finish within 30 s' : error.message.slice(0, 400);
+        },
       );
-      if (line.length > 16 * 1024) expect(outcome, line.slice(0, 60)).toMatch(/a command may be at most 16384/);
-      else expect(outcome, line.slice(0, 60)).toMatch(/^exit \d+$|is not a whole command/);
+      took.push(`${Math.round(performance.now() - lineStarted)} ms: ${line.slice(0, 40)}`);
+      const expected = line.length > 16 * 1024 ? /a command may be at most 16384/ : /^exit \d+$|is not a whole command/;
+      if (!expected.test(outcome)) wrong.push(`${line.slice(0, 60)} → ${outcome}`);
+      // A line still running holds the shell: the ones after it would only queue behind it.
+      if (unfinished) break;
+      if (performance.now() - started > 200_000) {
+        wrong.push(`the lines so far took over 200 s, each: ${took.join('; ')}`);
+        break;
+      }
     }
+    expect(wrong).toEqual([]);
     // The shell is still there, the same one, with its variables and working directory.
     expect(await learner.run('echo "${fuzz_mark:-lost} $PWD"')).toEqual({ output: 'kept /tmp\n', exitCode: 0 });
     await learner.ok('cd ~/workspace');
@@ -131,7 +150,9 @@ describe('adversarial input', () => {
     });
   }
 
-  it('in Dockerfiles and .dockerignore patterns', async () => {
+  // Each test below has a learner of its own, so a shell the test above left busy can't fail them too.
+  it('in Dockerfiles and .dockerignore patterns', { timeout: 300_000 }, async () => {
+    const learner = await sandbox.newLearner();
     const dockerfiles = [
       `FROM busybox\nRUN echo ${'$'.repeat(60_000)}\n`,
       `FROM busybox\nENV a=${'${a:-'.repeat(20_000)}x${'}'.repeat(20_000)}\n`,
@@ -171,6 +192,8 @@ describe('adversarial input', () => {
   });
 
   it('in workspace paths and socket frames', async () => {
+    const learner = await sandbox.newLearner();
+    await learner.ok('docker pull -q busybox');
     const response = await fetch(`${sandbox.url}/api/workspace`, {
       method: 'PUT',
       headers: { origin: sandbox.url, 'content-type': 'application/json', cookie: learner.cookie },

@@ -78,7 +78,7 @@ async function psStatus(learner: Learner, name: string): Promise<string | undefi
 describe('the prompt and line editing', () => {
   it('announces a TTY terminal that redraws the screen, and shows the prompt', async () => {
     const terminal = await openTty(await sandbox.newLearner({}));
-    expect(terminal.messages[0]).toEqual({ type: 'ready', mode: 'tty', screen: true });
+    expect(terminal.messages[0]).toEqual({ type: 'ready', mode: 'tty', screen: true, cols: 100, rows: 30 });
     expect(plain(terminal.screen).endsWith(PROMPT_TEXT)).toBe(true);
     // Colours as Debian's bash has them: the user in green, the folder in blue.
     expect(terminal.screen).toMatch(/\x1b\[(01;32|32;1)mlearner@layerlab/);

@@ -242,6 +242,28 @@ describe('a lines terminal (piped layerlab shell, lessons check)', () => {
     ]);
     other.disconnect();
   });
+
+  it('types a line longer than the cooked terminal holds only once readline reads the terminal', async () => {
+    const learner = await sandbox.newLearner({});
+    // The prompt's marker, then a second before readline takes the terminal out of cooked mode,
+    // which keeps 4 KiB of a line and drops the rest, Enter included.
+    await learner.ok('PROMPT_COMMAND="__layerlab_prompt; sleep 1"');
+    expect(await learner.run(`echo ${'x'.repeat(6000)} | wc -c`, 30_000)).toEqual({ output: '6001\n', exitCode: 0 });
+    expect(await learner.run('echo still answering')).toEqual({ output: 'still answering\n', exitCode: 0 });
+  });
+
+  it("ends a line with its own status when a browser terminal's command before it is still being read back", async () => {
+    const learner = await sandbox.newLearner({});
+    const browser = await open(learner);
+    // Files to read back once it ends (a docker exec, a tar), and a status of its own.
+    const command = 'for i in $(seq 100); do echo $i > many-$i.txt; done; sleep 1; (exit 3)';
+    browser.type(`${command}\r`);
+    await browser.waitFor('sleep 1;');
+    // Sent while that runs: typed at the prompt it leaves, and done before its files are read.
+    expect(await learner.run('echo mine')).toEqual({ output: 'mine\n', exitCode: 0 });
+    expect(await browser.waitForCommandEnd(command)).toBe(3);
+    browser.close();
+  });
 });
 
 describe('reading the workspace back', () => {

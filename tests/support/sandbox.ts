@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import WebSocket from 'ws';
 import { serverConfigFromEnv, type ServerConfig } from '../../sandbox-server/config/server.ts';
 import { connectEngine } from '../../sandbox-server/engine/connect.ts';
@@ -28,9 +29,12 @@ export interface TestSandbox {
    * remove `config.stateDir` yourself when done.
    */
   stop(): Promise<void>;
+  /** Like stop(), but every connection is cut at once, as when the server's process is killed. */
+  crash(): Promise<void>;
 }
 
-export async function startTestSandbox(env: Record<string, string> = {}): Promise<TestSandbox> {
+/** `docker`: the engine this sandbox's host uses (a second engine, tests/support/second-engine.ts); the machine's own by default. */
+export async function startTestSandbox(env: Record<string, string> = {}, options: { docker?: Docker } = {}): Promise<TestSandbox> {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'layerlab-test-'));
   const instance = `t${process.pid}-${Math.floor(Math.random() * 1e6)}`;
   const config = serverConfigFromEnv({
@@ -45,7 +49,13 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
     LAYERLAB_WARM_WORKBENCHES: '0',
     ...env,
   });
-  const server = await startServer(config, connectEngine(), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const server = await startServer(config, options.docker ?? connectEngine(), createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'));
+  // Every connection the server accepted, so crash() can cut them as a killed process would.
+  const connections = new Set<import('node:net').Socket>();
+  server.app.server.on('connection', (socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   const learners: Learner[] = [];
   return {
     server,
@@ -68,6 +78,11 @@ export async function startTestSandbox(env: Record<string, string> = {}): Promis
     },
     async stop() {
       for (const learner of learners) learner.disconnect();
+      await server.close();
+    },
+    async crash() {
+      // Connections reset, not closed politely; what follows stops what the process held.
+      for (const socket of connections) socket.destroy();
       await server.close();
     },
   };
@@ -156,10 +171,19 @@ export class Learner {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       const errors: string[] = [];
-      const timer = setTimeout(() => {
+      const done = () => {
+        clearTimeout(timer);
         socket.off('message', onMessage);
+        socket.off('close', onClose);
+      };
+      const timer = setTimeout(() => {
+        done();
         reject(new Error(`"${command}" did not finish within ${timeoutMs} ms; output so far:\n${Buffer.concat(chunks)}`));
       }, timeoutMs);
+      const onClose = (code: number) => {
+        done();
+        reject(new Error(`the terminal's socket closed (${code}) before "${command.slice(0, 80)}" finished; output so far:\n${Buffer.concat(chunks)}`));
+      };
       const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
         if (isBinary) {
           chunks.push(data as Buffer);
@@ -169,13 +193,13 @@ export class Learner {
         // A refused line gets its sentence, then its command-end, like every line.
         if (message.type === 'error') errors.push(message.message);
         if (message.type === 'command-end') {
-          clearTimeout(timer);
-          socket.off('message', onMessage);
+          done();
           if (errors.length > 0) reject(new Error(`the server refused "${command.slice(0, 80)}": ${errors.join('; ')}`));
           else resolve({ output: Buffer.concat(chunks).toString('utf8'), exitCode: message.exitCode });
         }
       };
       socket.on('message', onMessage);
+      socket.on('close', onClose);
       socket.send(JSON.stringify({ type: 'exec', command }));
     });
   }

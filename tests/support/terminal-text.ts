@@ -5,8 +5,11 @@ import type { TtyTerminal } from './sandbox.ts';
  * poll for state the engine reaches on its own time (a server listening, a container running).
  */
 
-/** The end of the prompt as readline draws it: "$ " and, on a TTY, a cursor move to its column. */
-export const PROMPT_END = /\$ (?:\x1b\[\d+G)?$/;
+/**
+ * The end of the prompt as readline draws it: "$ " and, on a TTY, a cursor move to its column, or
+ * bracketed paste switched on (which a replayed screen can end with).
+ */
+export const PROMPT_END = /\$ (?:\x1b\[\d+G|\x1b\[\?2004h)?$/;
 
 /** Text without ANSI escape sequences (a window title too) and carriage returns, as a person reads the screen. */
 export function plain(text: string): string {

@@ -65,4 +65,22 @@ describe('BuildQueue', () => {
     await Promise.all(waiters);
     expect(order).toEqual(['learner2', 'crowd0', 'crowd1']);
   });
+
+  it('tells each grant how long it waited, and stops telling a listener that left', async () => {
+    const queue = new BuildQueue(1);
+    const waits: number[] = [];
+    const stop = queue.onGranted((waitMs) => waits.push(waitMs));
+    const first = await queue.acquire(never, 'a', () => undefined);
+    const second = queue.acquire(never, 'b', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    first();
+    const releaseSecond = await second;
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeLessThan(40);
+    expect(waits[1]).toBeGreaterThanOrEqual(45);
+    stop();
+    releaseSecond();
+    (await queue.acquire(never, 'c', () => undefined))();
+    expect(waits).toHaveLength(2);
+  });
 });

@@ -46,3 +46,27 @@ describe('a lesson that needs an image the catalogue lacks', () => {
     expect(problem).toContain("the solution's compose.yaml, service cache needs memcached:1.6,");
   });
 });
+
+describe('the ports a solution publishes, for the static check of http and publishes checks', () => {
+  it('reads -p in every spelling, run.args, and a compose file\'s ports in both syntaxes', async () => {
+    const { publishedPorts, portProblems } = await import('../../sandbox-server/lessons/ports.ts');
+    const published = publishedPorts(
+      lesson({
+        solutionCommands: ['docker run -d -p 8080:80 web', 'docker run -d -p8081:80 web', 'docker run -d --publish=127.0.0.1:8082:80/tcp web', 'docker run -d -p 80 web'],
+        run: { args: '--publish 8083:80' },
+        solution: { 'compose.yaml': 'services:\n  web:\n    ports: ["8084:80", "9000"]\n  db:\n    ports:\n      - target: 5432\n        published: 8085\n' },
+      }),
+    );
+    expect([...published].sort()).toEqual([8080, 8081, 8082, 8083, 8084, 8085]);
+    const unpublished = lesson({ checks: [{ kind: 'publishes', title: 'Publishes 9999', port: 9999 }], solutionCommands: ['docker run -d -p 80 web'] });
+    expect(portProblems(unpublished)).toEqual([
+      'checks[0] ("Publishes 9999"): port 9999 is not published by the solution: no -p 9999:… in solutionCommands or run.args, nor ports: "9999:…" in a compose file',
+    ]);
+  });
+
+  it('names an image a check looks for that is neither the lesson\'s own nor in the catalogue', () => {
+    const problems = catalogueProblems(lesson({ checks: [{ kind: 'image', title: 'mysql is pulled', image: 'mysql:8' }, { kind: 'image', title: 'web exists', image: 'web' }] }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^the check "mysql is pulled" \(image\) needs mysql:8, which the image catalogue lacks/);
+  });
+});

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dynamicImports, measurePages, staticImports } from '../../bench/page-weight.ts';
-import { siteIsCurrent, SITE_INPUTS } from '../../sandbox-server/cli/site-build.ts';
+import { siteInputs, siteIsCurrent, stampText } from '../../sandbox-server/cli/site-build.ts';
 import { lazyCssIn } from '../../src/lib/lazy-css.ts';
 import { commandsOf } from '../../src/lib/runnable-fences.ts';
 import { languageFor, tabOrder } from '../../src/lib/workspace-files.ts';
@@ -71,20 +71,31 @@ describe('page weight', () => {
 });
 
 describe('the site build stamp', () => {
-  it('is current only when newer than every input', () => {
+  it('is current only when newer than every input, and for the same course', () => {
     const root = tempDir();
     const site = path.join(root, 'dist');
     mkdirSync(site);
     mkdirSync(path.join(root, 'src'));
+    mkdirSync(path.join(root, 'lessons', '01-a', 'files'), { recursive: true });
     writeFileSync(path.join(root, 'src', 'page.astro'), 'x');
-    expect(siteIsCurrent(site, root)).toBe(false);
-    writeFileSync(path.join(site, '.layerlab-build'), 'now');
+    writeFileSync(path.join(root, 'lessons', '01-a', 'files', 'Dockerfile'), 'FROM busybox\n');
+    const course = { root, shipped: false, lessonsDir: path.join(root, 'lessons'), catalogueFile: undefined, title: 'A course', summary: undefined };
+    expect(siteIsCurrent(site, course, root)).toBe(false);
     const past = new Date(Date.now() - 60_000);
-    utimesSync(path.join(root, 'src', 'page.astro'), past, past);
-    utimesSync(path.join(root, 'src'), past, past);
-    expect(siteIsCurrent(site, root)).toBe(true);
+    const age = (...parts: string[]) => utimesSync(path.join(root, ...parts), past, past);
+    for (const parts of [['src', 'page.astro'], ['src'], ['lessons', '01-a', 'files', 'Dockerfile'], ['lessons', '01-a', 'files'], ['lessons', '01-a'], ['lessons']]) age(...parts);
+    writeFileSync(path.join(site, '.layerlab-build'), stampText(course));
+    expect(siteIsCurrent(site, course, root)).toBe(true);
+    // Another course in the same dist/, or the same course with another title (a course.yml deleted), is another site.
+    expect(siteIsCurrent(site, { ...course, root: path.join(root, 'other'), lessonsDir: path.join(root, 'other', 'lessons') }, root)).toBe(false);
+    expect(siteIsCurrent(site, { ...course, title: 'lessons' }, root)).toBe(false);
+    // A starter file deleted shows only in its folder's time.
+    rmSync(path.join(root, 'lessons', '01-a', 'files', 'Dockerfile'));
+    expect(siteIsCurrent(site, course, root)).toBe(false);
+    age('lessons', '01-a', 'files');
+    expect(siteIsCurrent(site, course, root)).toBe(true);
     writeFileSync(path.join(root, 'src', 'page.astro'), 'changed');
-    expect(siteIsCurrent(site, root)).toBe(false);
-    expect(SITE_INPUTS).toContain('lessons');
+    expect(siteIsCurrent(site, course, root)).toBe(false);
+    expect(siteInputs(course, root)).toEqual(expect.arrayContaining([course.lessonsDir, path.join(root, 'course.yml'), path.join(root, 'src')]));
   });
 });
