@@ -13,7 +13,10 @@ type Terminal = Pick<WorkbenchTerminal, 'input' | 'resize' | 'exec' | 'close'>;
 const SOCKETS_PER_SESSION = 3;
 /** Client messages per second before the socket is closed; typing and pasting stay far below. */
 const MESSAGES_PER_SECOND = 400;
-/** While its workbench starts, a session is marked used this often, so the idle TTL can't end it first. */
+/**
+ * While its workbench starts, a session is marked used this often (a third of the idle TTL when
+ * that is shorter), so the idle TTL can't end it first.
+ */
 const STARTING_TOUCH_MS = 5000;
 
 interface TerminalQuery {
@@ -54,7 +57,8 @@ export function registerTerminalSocket(app: FastifyInstance, context: SandboxCon
       session.terminalSocketOpened();
       // The wait for a workbench to start and draw its first prompt (long on a loaded host) is not
       // the learner being idle. (An engine gone away ends the wait; then the idle TTL runs again.)
-      const starting = setInterval(() => context.store.touch(session), STARTING_TOUCH_MS);
+      const touchEvery = Math.min(STARTING_TOUCH_MS, context.config.policy.sessions.idleTtlMs / 3);
+      const starting = setInterval(() => context.store.touch(session), touchEvery);
       const started = () => {
         clearInterval(starting);
         context.store.touch(session);

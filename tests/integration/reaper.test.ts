@@ -127,6 +127,30 @@ describe('the reaper', () => {
     expect(await learner.ok('docker ps -q')).toMatch(/^[0-9a-f]{12}\n$/);
   });
 
+  it('keeps a session whose terminal waits for its workbench to start, however long past the idle TTL that takes', async () => {
+    const sandbox = await sandboxWith({ LAYERLAB_SESSION_IDLE_TTL: '3s' });
+    // A loaded host: the workbench starts only after well over the idle TTL. The wait is put in
+    // front of the real start, which still happens on the engine.
+    const workbenches = sandbox.server.context.workbenches;
+    const start = workbenches.for.bind(workbenches);
+    workbenches.for = async (session) => {
+      await new Promise((resolve) => setTimeout(resolve, 8000));
+      return start(session);
+    };
+    const learner = await sandbox.newLearner();
+    const store = sandbox.server.context.store;
+    const session = store.get(learner.sessionId)!;
+    let expired = false;
+    const watching = setInterval(() => (expired ||= store.isExpired(session)), 100);
+    try {
+      expect(await learner.ok('echo still here')).toBe('still here\n');
+    } finally {
+      clearInterval(watching);
+    }
+    expect(expired, 'the session passed its idle TTL while its workbench started').toBe(false);
+    expect(store.get(learner.sessionId)).toBe(session);
+  });
+
   it('lets the next server of an instance start at once after the last one was killed', async () => {
     const instance = `t${process.pid}-killed-${randomHex(4)}`;
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'layerlab-killed-'));
