@@ -20,9 +20,10 @@ export default defineConfig({
   testDir: 'tests/e2e',
   workers: 1,
   fullyParallel: false,
-  // One retry: Chromium aborts loads in flight with ERR_NETWORK_CHANGED when the host's interfaces
-  // change, and the engine adds a veth for every container it starts (the warm pool refills at any
-  // moment). Seen once in CI; a test that fails twice is a real failure.
+  // Chromium aborts loads in flight with ERR_NETWORK_CHANGED when the host's interfaces change, and
+  // the engine adds a veth for every container it starts. A lesson page that lost its workspace code
+  // that way is loaded again (lessonPage().ready() in support.ts); the one retry is for a load lost
+  // elsewhere in a test. A test that fails twice is a real failure.
   retries: 1,
   timeout: 90_000,
   expect: { timeout: 20_000 },

@@ -3,6 +3,7 @@
  * workspace is about to scroll into view (or the learner uses one of its buttons, or a "Run in
  * terminal" button) and only then imports the real workspace, with Monaco and xterm.
  */
+import { CODE_UNREACHABLE, importAgainOnFailure } from './import-again.ts';
 import { localhostLink } from './preview-links.ts';
 import type { WorkspaceAction, WorkspaceController } from './workspace.ts';
 
@@ -19,7 +20,7 @@ export class LessonWorkspace extends HTMLElement {
   connectedCallback(): void {
     this.#observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((entry) => entry.isIntersecting)) void this.load();
+        if (entries.some((entry) => entry.isIntersecting)) this.#whenLoaded(() => undefined);
       },
       { rootMargin: '200px' },
     );
@@ -37,15 +38,32 @@ export class LessonWorkspace extends HTMLElement {
 
   load(): Promise<WorkspaceController> {
     this.#observer?.disconnect();
-    this.#controller ??= import('./workspace.ts').then(({ mountWorkspace }) => mountWorkspace(this));
+    this.#controller ??= importAgainOnFailure(() => import('./workspace.ts')).then(
+      ({ mountWorkspace }) => mountWorkspace(this),
+      (error: unknown) => {
+        // Nothing is mounted yet, so the learner's next click or "Run in terminal" tries again.
+        this.#controller = undefined;
+        const status = this.querySelector<HTMLElement>('[data-status]');
+        if (status) {
+          status.dataset.tone = 'error';
+          status.textContent = CODE_UNREACHABLE;
+        }
+        throw error;
+      },
+    );
     return this.#controller;
+  }
+
+  /** Runs a step once the workspace is mounted; a failed import has already said so in the status line. */
+  #whenLoaded(step: (controller: WorkspaceController) => unknown): void {
+    this.load().then(step, (error: unknown) => console.error(error));
   }
 
   #onClick = (event: MouseEvent): void => {
     const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action]');
     if (!button || !this.contains(button)) return;
     const action = button.dataset.action as WorkspaceAction;
-    void this.load().then((controller) => controller.act(action));
+    this.#whenLoaded((controller) => controller.act(action));
   };
 
   /** A lesson's http://localhost:PORT link means the learner's container there: the Preview pane shows it. */
@@ -54,7 +72,7 @@ export class LessonWorkspace extends HTMLElement {
     const target = localhostLink(event.target);
     if (!target) return;
     event.preventDefault();
-    void this.load().then((controller) => {
+    this.#whenLoaded((controller) => {
       this.scrollIntoView({ behavior: 'smooth', block: 'nearest' });
       controller.preview(target.port, target.path);
     });
@@ -62,6 +80,6 @@ export class LessonWorkspace extends HTMLElement {
 
   #onRun = (event: Event): void => {
     const { commands } = (event as CustomEvent<RunEventDetail>).detail;
-    void this.load().then((controller) => controller.runCommands(commands));
+    this.#whenLoaded((controller) => controller.runCommands(commands));
   };
 }

@@ -7,6 +7,7 @@ import { ApiError } from './api.ts';
 import { RUNS_A_BUILD, showBuildMarks } from './build-marks.ts';
 import { ChecksPanel } from './checks.ts';
 import { commandBlock, confirmDialog, paragraph } from './confirm-dialog.ts';
+import { CODE_UNREACHABLE, importAgainOnFailure } from './import-again.ts';
 import { Panes, registerPane } from './panes.ts';
 import { SandboxSession, type SessionInfo } from './session.ts';
 import { SessionClock } from './session-clock.ts';
@@ -107,8 +108,13 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   });
 
   // Start the heavy imports while the session opens.
-  const editorModule = import('./editor.ts');
-  const terminalModule = import('./terminal.ts');
+  const editorModule = importAgainOnFailure(() => import('./editor.ts'));
+  const terminalModule = importAgainOnFailure(() => import('./terminal.ts'));
+  const arrived = <T>(module: Promise<T>): Promise<T> =>
+    module.catch((error: unknown) => {
+      say(CODE_UNREACHABLE, 'error', true);
+      throw error;
+    });
 
   say('Connecting to your sandbox…');
   let opened: SessionInfo | undefined;
@@ -188,7 +194,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   });
   renderTabs(paths[0]!);
 
-  const { createEditor } = await editorModule;
+  const { createEditor } = await arrived(editorModule);
   editor = createEditor(ui.editor, {
     files,
     active: paths[0]!,
@@ -199,7 +205,7 @@ export async function mountWorkspace(root: HTMLElement): Promise<WorkspaceContro
   });
 
   // The terminal, and the checks that follow each command.
-  const { LessonTerminal, CommandNotStarted } = await terminalModule;
+  const { LessonTerminal, CommandNotStarted } = await arrived(terminalModule);
   let checksTimers: ReturnType<typeof setTimeout>[] = [];
   const commandEndListeners = new Set<(command: string, exitCode: number) => void>();
   const terminal: LessonTerminal = new LessonTerminal(ui.terminal, {

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-import { lessonPage } from './support.ts';
+import { expect, type Page } from '@playwright/test';
+import { lessonPage, test } from './support.ts';
 
 /** axe-core on every kind of page, the workspace loaded: nothing serious or critical. */
 const PAGES = ['/', '/lessons/01-your-first-image/', '/lessons/07-layers-and-the-build-cache/', '/no-such-page/', '/class/', '/class/join/?code=K7QM2P'];

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { strFromU8, unzipSync } from 'fflate';
-import { expectState, lessonPage } from './support.ts';
+import { expectState, lessonPage, test } from './support.ts';
 
 /**
  * The lesson page's checks and session safety (issue 9, items 6 and 7): a fresh lesson's checks

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
 import { parseCsv } from '../support/csv.ts';
-import { expectState, lessonPage } from './support.ts';
+import { expectState, lessonPage, recordNetworkDrops, test } from './support.ts';
 
 /**
  * The issue's "done when" for class mode, in Chromium against `layerlab serve`: an instructor
@@ -20,6 +20,7 @@ function csvRecords(text: string): Record<string, string>[] {
 
 async function joinAs(browser: Browser, joinLink: string, nickname: string, learnerKey?: string): Promise<{ page: Page; key: string }> {
   const page = await (await browser.newContext()).newPage();
+  recordNetworkDrops(page);
   await page.goto(joinLink);
   await page.getByLabel('Nickname').fill(nickname);
   if (learnerKey) {

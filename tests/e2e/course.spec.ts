@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { LessonLibrary } from '../../sandbox-server/lessons/library.ts';
 import { lessonCommands } from '../../sandbox-server/lessons/verify.ts';
-import { lessonPage } from './support.ts';
+import { lessonPage, recordNetworkDrops, test } from './support.ts';
 
 /**
  * The whole course, as a newcomer in Chromium: for every lesson, open it, press Solve, type the
@@ -27,6 +27,7 @@ const width = Number(process.env.COURSE_WIDTH ?? 1400);
 test.beforeAll(async ({ browser }) => {
   context = await browser.newContext({ viewport: { width, height: width < 800 ? 844 : 900 } });
   page = await context.newPage();
+  recordNetworkDrops(page);
 });
 test.afterAll(async () => {
   await context?.close();

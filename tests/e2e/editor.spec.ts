@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { lessonPage } from './support.ts';
+import { expect, type Page } from '@playwright/test';
+import { lessonPage, test } from './support.ts';
 
 /** The Dockerfile as the editor shows it (Monaco renders spaces as no-break spaces). */
 async function editorText(page: Page): Promise<string> {

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { cspViolations, lessonPage } from './support.ts';
+import { expect } from '@playwright/test';
+import { cspViolations, lessonPage, test } from './support.ts';
 
 test('the images & containers pane shows a container under its image, and stops and removes it', async ({ page }) => {
   const refused = cspViolations(page);

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { cspViolations, expectState, lessonPage } from './support.ts';
+import { expect } from '@playwright/test';
+import { cspViolations, expectState, lessonPage, test } from './support.ts';
 
 /**
  * The issue's "done when": a newcomer, in Chromium, against `npm start`, opens the first lesson,

@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { lessonPage } from './support.ts';
+import { expect } from '@playwright/test';
+import { lessonPage, test } from './support.ts';
 
 /**
  * The layers lesson's image in the Layers tab: the same steps as `docker history`, bottom to top,

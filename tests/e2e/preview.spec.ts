@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { cspViolations, lessonPage } from './support.ts';
+import { expect } from '@playwright/test';
+import { cspViolations, lessonPage, test } from './support.ts';
 
 test('the Preview tab frames the nginx a learner ran, from an origin of its own', async ({ page }) => {
   const refused = cspViolations(page);

@@ -1,4 +1,5 @@
-import { expect, test } from '@playwright/test';
+import { expect } from '@playwright/test';
+import { test } from './support.ts';
 
 /**
  * Lesson quizzes (src/components/Quiz.astro): answered from the keyboard, with feedback at once, a

@@ -1,4 +1,31 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+
+/**
+ * Chromium aborts loads in flight with ERR_NETWORK_CHANGED when the host's interfaces change, and
+ * here the browser shares its host with the engine, which adds a veth for every container it
+ * starts. A learner's browser is on another machine and never sees that. These are the loads each
+ * page lost that way, so that a lesson page whose workspace code was dropped is loaded again
+ * rather than failed (and a page that lost nothing is never reloaded).
+ */
+const droppedLoads = new WeakMap<Page, string[]>();
+
+/** Records the loads a page loses to ERR_NETWORK_CHANGED; the `page` fixture does it for its page. */
+export function recordNetworkDrops(page: Page): void {
+  if (droppedLoads.has(page)) return;
+  const urls: string[] = [];
+  droppedLoads.set(page, urls);
+  page.on('requestfailed', (request) => {
+    if (request.failure()?.errorText === 'net::ERR_NETWORK_CHANGED') urls.push(new URL(request.url()).pathname);
+  });
+}
+
+/** Playwright's `test`, with every fixture page's dropped loads recorded. */
+export const test = base.extend({
+  page: async ({ page }, use) => {
+    recordNetworkDrops(page);
+    await use(page);
+  },
+});
 
 /**
  * Collects what the page's Content-Security-Policy refused: the server's policy must let every
@@ -26,10 +53,23 @@ export function lessonPage(page: Page) {
     button: (name: string) => page.getByRole('button', { name, exact: true }),
     check: (title: string) => page.locator('li.check', { hasText: title }),
 
-    /** Waits for Monaco and for the terminal's prompt. */
+    /**
+     * Waits for Monaco and for the terminal's prompt. A page that lost loads to the host's network
+     * changing (see droppedLoads) is loaded again, at most twice, as a learner would press reload.
+     */
     async ready(): Promise<void> {
-      await expect(editor.locator('.monaco-editor .view-lines')).toBeVisible();
-      await expect(terminal.locator('.xterm-rows')).toContainText('learner@layerlab');
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await expect(editor.locator('.monaco-editor .view-lines')).toBeVisible();
+          await expect(terminal.locator('.xterm-rows')).toContainText('learner@layerlab');
+          return;
+        } catch (error) {
+          const dropped = droppedLoads.get(page)?.splice(0) ?? [];
+          if (dropped.length === 0 || attempt === 3) throw error;
+          console.warn(`reloading ${page.url()}: the host's network changed and Chromium dropped ${dropped.join(', ')}`);
+          await page.reload();
+        }
+      }
     },
 
     /** Types at the end of the open file, as a learner would. */

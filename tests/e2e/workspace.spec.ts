@@ -1,5 +1,5 @@
-import { expect, test } from '@playwright/test';
-import { cspViolations, expectState, lessonPage } from './support.ts';
+import { expect } from '@playwright/test';
+import { cspViolations, expectState, lessonPage, recordNetworkDrops, test } from './support.ts';
 
 test('the controls, the editor and the terminal have accessible names', async ({ page }) => {
   await page.goto('/lessons/01-your-first-image/');
@@ -21,6 +21,7 @@ test('Monaco and xterm load only when the workspace comes into view', async ({ b
   // A phone: the lesson comes first and the workspace is below it.
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
+  recordNetworkDrops(page);
   const scripts: string[] = [];
   page.on('request', (request) => {
     if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
@@ -34,6 +35,30 @@ test('Monaco and xterm load only when the workspace comes into view', async ({ b
   await lesson.ready();
   expect(scripts.some((path) => /\/editor\.[\w-]+\.js$/.test(path))).toBe(true);
   await context.close();
+});
+
+test('workspace code the network dropped is fetched again, and code that never arrives is said and tried again on the next click', async ({ page }) => {
+  // Only import() asks for the workspace's own chunk (nothing preloads it). It fails once, as a
+  // Wi-Fi handover would drop it: the workspace still mounts.
+  const workspaceCode = /\/workspace\.[\w-]+\.js$/;
+  let loads = 0;
+  await page.route(workspaceCode, (route) => (loads++ === 0 ? route.abort('internetdisconnected') : route.continue()));
+  await page.goto('/lessons/05-writing-a-dockerfile/');
+  const lesson = lessonPage(page);
+  await lesson.ready();
+  expect(loads).toBe(2);
+
+  // It never arrives: the status line says so, in one sentence, and the starter file stays
+  // readable in the page.
+  await page.unroute(workspaceCode);
+  await page.route(workspaceCode, (route) => route.abort('internetdisconnected'));
+  await page.goto('/lessons/01-your-first-image/');
+  await expect(page.getByRole('status').filter({ hasText: "The workspace's code didn't arrive" })).toContainText('reload the page');
+  await expect(lesson.editor).toContainText('FROM');
+  // Once the network is back, the next click on Build loads it without a reload.
+  await page.unroute(workspaceCode);
+  await lesson.button('Build').click();
+  await lesson.ready();
 });
 
 test('tabs, Solve and Reset, with a confirmation each', async ({ page }) => {
