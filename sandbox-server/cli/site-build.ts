@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { PROJECT_ROOT } from '../config/server.ts';
@@ -29,14 +29,14 @@ export function siteInputs(course: Course, root = PROJECT_ROOT): string[] {
   return [...SITE_INPUTS.map((input) => path.join(root, input)), course.lessonsDir, path.join(course.root, COURSE_FILE)];
 }
 
-/** Written into dist/ after a complete build; its time is the build's, its text the course's folders. */
+/** Written into dist/ after a complete build; its time is when the build started, its text the course's folders. */
 const STAMP = '.layerlab-build';
 
 /**
  * Which course a build is of: another course (or lessons folder) in the same dist/ is a rebuild,
  * and so is another title, which a course.yml deleted since (no newer file to see) can change.
  */
-export function stampText(course: Course): string {
+function stampText(course: Course): string {
   return `${JSON.stringify({ course: course.root, lessons: course.lessonsDir, title: course.title, summary: course.summary ?? null })}\n`;
 }
 
@@ -56,8 +56,19 @@ function newestMtime(target: string): number {
 export function siteIsCurrent(siteDir: string, course: Course, root = PROJECT_ROOT): boolean {
   const stamp = path.join(siteDir, STAMP);
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== stampText(course)) return false;
-  const built = statSync(stamp).mtimeMs;
-  return siteInputs(course, root).every((input) => newestMtime(input) <= built);
+  const started = statSync(stamp).mtimeMs;
+  // Strictly older: a file changed in the same tick of the file system's clock may be newer.
+  return siteInputs(course, root).every((input) => newestMtime(input) < started);
+}
+
+/**
+ * Marks dist/ as a complete build of this course, dated when the build started: a file edited
+ * while Astro ran may not be in the build, so it makes the site out of date.
+ */
+export function stampBuild(siteDir: string, course: Course, startedAt: number): void {
+  const stamp = path.join(siteDir, STAMP);
+  writeFileSync(stamp, stampText(course));
+  utimesSync(stamp, new Date(startedAt), new Date(startedAt));
 }
 
 /** Files worth compressing ahead of time, so @fastify/static can send .br or .gz as they are. */
@@ -80,6 +91,7 @@ function precompress(siteDir: string): void {
 /** Runs `astro build` with this Node; its output (and a broken lesson's sentence) goes to stderr. */
 export function buildSite(siteDir: string, course: Course, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const astro = path.join(PROJECT_ROOT, 'node_modules', 'astro', 'bin', 'astro.mjs');
+  const startedAt = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [astro, 'build', '--outDir', siteDir, '--silent'], {
       cwd: PROJECT_ROOT,
@@ -94,7 +106,7 @@ export function buildSite(siteDir: string, course: Course, env: NodeJS.ProcessEn
         return;
       }
       precompress(siteDir);
-      writeFileSync(path.join(siteDir, STAMP), stampText(course));
+      stampBuild(siteDir, course, startedAt);
       resolve();
     });
   });

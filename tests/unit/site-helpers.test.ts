@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dynamicImports, measurePages, staticImports } from '../../bench/page-weight.ts';
-import { siteInputs, siteIsCurrent, stampText } from '../../sandbox-server/cli/site-build.ts';
+import { siteInputs, siteIsCurrent, stampBuild } from '../../sandbox-server/cli/site-build.ts';
 import { lazyCssIn } from '../../src/lib/lazy-css.ts';
 import { commandsOf } from '../../src/lib/runnable-fences.ts';
 import { languageFor, tabOrder } from '../../src/lib/workspace-files.ts';
@@ -84,8 +84,12 @@ describe('the site build stamp', () => {
     const past = new Date(Date.now() - 60_000);
     const age = (...parts: string[]) => utimesSync(path.join(root, ...parts), past, past);
     for (const parts of [['src', 'page.astro'], ['src'], ['lessons', '01-a', 'files', 'Dockerfile'], ['lessons', '01-a', 'files'], ['lessons', '01-a'], ['lessons']]) age(...parts);
-    writeFileSync(path.join(site, '.layerlab-build'), stampText(course));
+    stampBuild(site, course, Date.now());
     expect(siteIsCurrent(site, course, root)).toBe(true);
+    // A file edited while the build ran (after it started) may not be in it.
+    stampBuild(site, course, past.getTime() - 1000);
+    expect(siteIsCurrent(site, course, root)).toBe(false);
+    stampBuild(site, course, Date.now());
     // Another course in the same dist/, or the same course with another title (a course.yml deleted), is another site.
     expect(siteIsCurrent(site, { ...course, root: path.join(root, 'other'), lessonsDir: path.join(root, 'other', 'lessons') }, root)).toBe(false);
     expect(siteIsCurrent(site, { ...course, title: 'lessons' }, root)).toBe(false);
