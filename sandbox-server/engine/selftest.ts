@@ -3,7 +3,7 @@ import type { SandboxPolicy } from '../config/policy.ts';
 import { containerCreateOptions } from '../policy/container-template.ts';
 import { Namespace } from '../scope/namespace.ts';
 import { splitMultiplexed } from './multiplexed.ts';
-import { startProbe } from './start-probe.ts';
+import { startProbe } from './runc-start-race.ts';
 
 export class EngineLimitsError extends Error {}
 

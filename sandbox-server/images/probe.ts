@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { withTimeout } from '../engine/connect.ts';
-import { startProbe } from '../engine/start-probe.ts';
+import { startProbe } from '../engine/runc-start-race.ts';
 import type { VersionProbe } from './stand-in-recipe.ts';
 
 const PROBE_TIMEOUT_MS = 60_000;

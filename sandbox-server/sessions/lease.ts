@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound } from '../engine/errors.ts';
+import { isRuncStartRace } from '../engine/runc-start-race.ts';
 
 /**
  * One live server per instance name on an engine, held by the engine itself: a tiny container,
@@ -116,6 +117,11 @@ export class InstanceLease {
         connection.destroy();
         // Another starting server took this one for stale and removed it: try again.
         if (isNotFound(error)) continue;
+        // Its attach is gone with the process runc lost: a new container gets a new one.
+        if (isRuncStartRace(error)) {
+          await container.remove({ force: true }).catch(() => undefined);
+          continue;
+        }
         throw error;
       }
       return new InstanceLease(instance, container, connection);
