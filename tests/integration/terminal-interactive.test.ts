@@ -160,11 +160,15 @@ describe('Tab completion (bash-completion with docker\'s own script)', () => {
     const terminal = await openTty(await sandbox.newLearner({}));
     const from = terminal.screen.length;
     terminal.type('docker ima\t');
-    // Completed as far as the choices agree (image, images), with the bell for the ambiguity.
-    await eventually(async () => (plain(terminal.screen.slice(from)).replace(/\x07/g, '') === 'docker image' ? true : undefined), {
-      tries: 250,
+    // Completed as far as the choices agree (image, images), with the bell for the ambiguity. The
+    // first Tab loads docker's completion script, which takes seconds on a loaded host.
+    const typed = () => plain(terminal.screen.slice(from)).replace(/\x07/g, '');
+    await eventually(async () => (typed() === 'docker image' ? true : undefined), {
+      tries: 1500,
       intervalMs: 20,
       what: 'docker ima completed to docker image',
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; the line reads ${JSON.stringify(typed())}`);
     });
     terminal.type('s\r');
     expect(await nthEnd(terminal, 'docker images', 1)).toBe(0);
