@@ -24,7 +24,7 @@ Commands:
                 --host NAME=HOST:PORT[,agent=PORT]...
                                           The HAProxy configuration for several hosts (docs/deploying.md)
   drain [--off]                           This host takes no new learners (its own stay), or takes them again
-  lessons check [ID...] [--static] [--separately]
+  lessons check [ID...] [--static] [--in-order]
                                           Prove lessons: a static pass (schema, MDX, quizzes, ports, images), then on
                                           the real engine each starter fails and each solution passes, and the whole
                                           course in order in one session (layerlab lessons --help)

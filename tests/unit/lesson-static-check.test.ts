@@ -70,7 +70,7 @@ describe('lessons check --static, on a course with one mistake per lesson', () =
     for (const args of [['lessons', '--help'], ['lessons', 'check', '--help']]) {
       const result = spawnSync(process.execPath, ['bin/layerlab.js', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 30_000 });
       expect(result.status, args.join(' ')).toBe(0);
-      expect(result.stdout).toMatch(/^Usage: layerlab lessons check \[ID\.\.\.\] \[--static\] \[--separately\]/);
+      expect(result.stdout).toMatch(/^Usage: layerlab lessons check \[ID\.\.\.\] \[--static\] \[--in-order\]/);
       expect(result.stdout).toContain('--static');
     }
   }, 30_000);
